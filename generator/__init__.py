@@ -1,0 +1,1 @@
+"""PARTAJ guide ressource: YAML catalogue → validated models → MkDocs-Material site with search."""

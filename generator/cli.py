@@ -1,0 +1,59 @@
+"""Command line: `python -m generator check|build|schemas`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from generator.catalogue import DEFAULT_FRESHNESS_MONTHS, load_catalogue
+from generator.errors import BuildError, ContentError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator", description="Guide ressource PARTAJ")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("check", "valider le contenu"), ("build", "construire le site statique")):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--data", type=Path, default=Path("data"), help="dossier des fiches YAML")
+        cmd.add_argument("--content", type=Path, default=Path("content"), help="dossier des pages éditoriales")
+        cmd.add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
+        cmd.add_argument(
+            "--fraicheur", type=int, default=DEFAULT_FRESHNESS_MONTHS, help="âge maximal de date_maj, en mois"
+        )
+    sub.choices["build"].add_argument("--out", type=Path, default=Path("site"), help="dossier du site produit")
+    sub.add_parser("schemas", help="régénérer les schémas JSON des fichiers YAML (dossier schemas/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "schemas":
+        from generator.jsonschema import write_schemas
+
+        for path in write_schemas(Path("schemas")):
+            print(f"écrit : {path}")
+        return 0
+    catalogue = load_catalogue(args.data, args.content, freshness_months=args.fraicheur)
+    for problem in catalogue.problems:
+        print(problem.format())
+    fatal = catalogue.problems if args.strict else catalogue.errors
+    if fatal:
+        print(f"{len(catalogue.errors)} erreur(s), {len(catalogue.warnings)} avertissement(s).", file=sys.stderr)
+        return 1
+    if args.command == "check":
+        counts = f"{len(catalogue.fiches)} fiches, {len(catalogue.dispositifs)} dispositifs"
+        print(f"Contenu valide : {counts}, {len(catalogue.warnings)} avertissement(s).", file=sys.stderr)
+        return 0
+    from generator.build import build_site
+
+    started = time.perf_counter()
+    try:
+        build_site(catalogue, args.content, args.out)
+    except (BuildError, ContentError) as exc:
+        print(f"échec de la construction : {exc}", file=sys.stderr)
+        return 1
+    print(f"Site construit dans {args.out} en {time.perf_counter() - started:.1f} s.", file=sys.stderr)
+    return 0

@@ -1,0 +1,104 @@
+"""Parse YAML keeping the line and column of every key and value, so problems can be located."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import Problem
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml is present on supported machines
+    _Loader = yaml.SafeLoader
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: its data and where each value (and each mapping key) sits, 1-based."""
+
+    path: str
+    data: Any
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Loc, key: bool = False) -> tuple[int, int]:
+        """Position of the value (or key) at `loc`, else of its nearest located parent."""
+        table = self.keys if key else self.values
+        for end in range(len(loc), -1, -1):
+            part = loc[:end]
+            if part in table:
+                return table[part]
+            if part in self.values:
+                return self.values[part]
+        return (1, 1)
+
+
+class _Builder:
+    def __init__(self, doc: Document, problems: list[Problem]) -> None:
+        self.doc = doc
+        self.problems = problems
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.doc.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.scalar(key_node)
+                key_loc = (*loc, key)
+                if key in result:
+                    line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                    self.problems.append(
+                        Problem(self.doc.path, line, col, f"clé « {key} » en double : chaque clé ne peut apparaître qu'une fois")
+                    )
+                self.doc.keys[key_loc] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                result[key] = self.build(value_node, key_loc)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            return str(node.value)
+        try:
+            return self.constructor.construct_object(node)
+        except (ValueError, yaml.YAMLError):
+            # An impossible date such as 2026-13-01: keep the text so the model reports it clearly.
+            return str(node.value)
+
+
+def parse_text(text: str, path: str, problems: list[Problem]) -> Document | None:
+    """Parse one YAML text; on a syntax error append a located problem and return None."""
+    doc = Document(path, None)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "syntaxe invalide"
+        problems.append(
+            Problem(path, line, col, f"YAML invalide : {what} ; vérifiez l'indentation, les deux-points et les guillemets")
+        )
+        return None
+    if node is None:
+        problems.append(Problem(path, 1, 1, "fichier vide : attendu un document YAML avec des clés"))
+        return None
+    doc.data = _Builder(doc, problems).build(node, ())
+    return doc
+
+
+def parse_file(path: Path, shown: str, problems: list[Problem]) -> Document | None:
+    """Read and parse one YAML file; `shown` is the path printed in problems."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(shown, 1, 1, f"encodage invalide ({exc.reason}) : enregistrez le fichier en UTF-8"))
+        return None
+    return parse_text(text, shown, problems)

@@ -1,0 +1,218 @@
+"""The content model, declared once: loader, JSON Schemas, field reference and exports derive from it.
+
+Field names follow the data·inclusion schema v1 where a field exists there; drop-out specific fields sit beside.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from data_inclusion.schema import v1 as di
+from pydantic import BaseModel, ConfigDict, Field
+
+from generator.fields import Email, PastDate, Phone, Slug, Url, as_list, choice, nomenclature
+
+THEMATIQUES_DI = tuple(t.value for t in di.Thematique)
+CATEGORIES = tuple(dict.fromkeys(t.split("--")[0] for t in THEMATIQUES_DI))
+
+Thematique = choice(CATEGORIES + THEMATIQUES_DI, "Thématique data·inclusion : catégorie ou sous-thématique")
+TypeService = choice((t.value for t in di.TypeService), "Type de service data·inclusion")
+Public = choice((p.value for p in di.Public), "Public data·inclusion")
+Frais = choice((f.value for f in di.Frais), "Gratuit ou payant")
+ModeAccueil = choice((m.value for m in di.ModeAccueil), "Mode d'accueil")
+ModeMobilisation = choice((m.value for m in di.ModeMobilisation), "Mode de mobilisation")
+Mobilisateur = choice((m.value for m in di.PersonneMobilisatrice), "Qui peut mobiliser le service")
+Volet = nomenclature("volets", "Volet du plan : prévention ou réparation")
+FamilleSolution = nomenclature("familles_solution", "Famille de solution")
+Statut = nomenclature("statuts", "Statut du jeune")
+Niveau = nomenclature("niveaux", "Niveau de formation (nomenclature 2019)")
+Prescripteur = nomenclature("orienteurs", "Structure qui prescrit ou oriente")
+ZoneCode = Annotated[str, Field(pattern=r"^(france|\d{2}|2A|2B|97\d|\d{5}|\d{9})$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Source(Model):
+    """A public source backing the facts of a sheet."""
+
+    titre: Annotated[str, Field(min_length=3, description="Intitulé de la source (texte de loi, page officielle)")]
+    url: Annotated[Url, Field(description="Adresse de la source")]
+
+
+class Beneficiaires(Model):
+    """Expected number of young people reached."""
+
+    min: Annotated[int, Field(ge=0, description="Nombre minimal de bénéficiaires")]
+    max: Annotated[int | None, Field(ge=0, description="Nombre maximal de bénéficiaires")] = None
+
+
+class Offre(Model):
+    """What fiches actions and dispositifs share: a data·inclusion service plus the drop-out fields."""
+
+    id: Annotated[Slug, Field(description="Identifiant, égal au nom du fichier sans .yaml")]
+    nom: Annotated[str, Field(min_length=3, max_length=150, description="Nom de l'action ou du dispositif")]
+    description: Annotated[str, Field(min_length=20, description="Ce que c'est, en quelques phrases (Markdown)")]
+    type: Annotated[TypeService, Field(description="Type de service data·inclusion")]
+    thematiques: Annotated[list[Thematique], as_list(), Field(min_length=1, description="Thématiques")]
+    publics: Annotated[list[Public], as_list(), Field(min_length=1, description="Publics data·inclusion")]
+    frais: Annotated[Frais | None, Field(description="gratuit ou payant")] = None
+    frais_precisions: Annotated[str | None, Field(description="Précisions sur les frais ou la rémunération")] = None
+    conditions_acces: Annotated[str | None, Field(description="Conditions d'accès, prérequis")] = None
+    publics_precisions: Annotated[str | None, Field(description="Précisions sur le public")] = None
+    modes_accueil: Annotated[list[ModeAccueil], as_list(), Field(description="Modes d'accueil")] = []
+    modes_mobilisation: Annotated[list[ModeMobilisation], as_list(), Field(description="Modes de mobilisation")] = []
+    mobilisable_par: Annotated[list[Mobilisateur], as_list(), Field(description="usagers et/ou professionnels")] = []
+    mobilisation_precisions: Annotated[str | None, Field(description="Comment mobiliser, pas à pas")] = None
+    lien_mobilisation: Annotated[Url | None, Field(description="Lien pour mobiliser le service")] = None
+    zone_eligibilite: Annotated[
+        list[ZoneCode], as_list(), Field(description="Codes INSEE (départements 59, 62…) ou « france »")
+    ] = []
+    telephone: Annotated[Phone | None, Field(description="Téléphone (numéro français)")] = None
+    courriel: Annotated[Email | None, Field(description="Courriel de contact")] = None
+    lien_source: Annotated[Url | None, Field(description="Page de référence")] = None
+    date_maj: Annotated[PastDate, Field(description="Date de dernière vérification (AAAA-MM-JJ)")]
+    territoires: Annotated[list[Slug], as_list(), Field(description="Identifiants des territoires concernés")] = []
+    volet: Annotated[list[Volet], as_list(), Field(description="prevention et/ou reparation")] = []
+    famille_solution: Annotated[FamilleSolution, Field(description="Famille de solution")]
+    age_min: Annotated[int | None, Field(ge=0, le=99, description="Âge minimal")] = None
+    age_max: Annotated[int | None, Field(ge=0, le=99, description="Âge maximal")] = None
+    statuts: Annotated[list[Statut], as_list(), Field(description="Statuts des jeunes concernés")] = []
+    niveaux: Annotated[list[Niveau], as_list(), Field(description="Niveaux de formation concernés")] = []
+    prescripteurs: Annotated[list[Prescripteur], as_list(), Field(description="Qui prescrit ou oriente")] = []
+    duree: Annotated[str | None, Field(description="Durée")] = None
+    remuneration: Annotated[str | None, Field(description="Rémunération ou allocation du jeune")] = None
+    sources: Annotated[list[Source], Field(description="Sources officielles")] = []
+    anciens_noms: Annotated[list[str], as_list(), Field(description="Anciens noms (ex. EMT pour la PMSMP)")] = []
+    dispositifs_lies: Annotated[list[Slug], as_list(), Field(description="Identifiants de dispositifs liés")] = []
+    exemple: Annotated[bool, Field(description="true pour une fiche d'illustration (bandeau « exemple »)")] = False
+
+
+class Dispositif(Offre):
+    """A national common-law scheme a CTL can propose."""
+
+    operateur: Annotated[str, Field(min_length=2, description="Qui le met en œuvre (ex. les missions locales)")]
+    sources: Annotated[list[Source], Field(min_length=1, description="Sources officielles (au moins une)")]
+
+
+class Fiche(Offre):
+    """A local action run by a partner structure (often a projet d'initiative locale)."""
+
+    porteur: Annotated[Slug, Field(description="Identifiant de la structure qui porte l'action")]
+    territoires: Annotated[list[Slug], as_list(), Field(min_length=1, description="Territoires de l'action")]
+    volet: Annotated[list[Volet], as_list(), Field(min_length=1, description="prevention et/ou reparation")]
+    beneficiaires: Annotated[Beneficiaires | None, Field(description="Nombre de bénéficiaires attendus")] = None
+    active: Annotated[bool, Field(description="false quand l'action est terminée")] = True
+    periode: Annotated[str | None, Field(description="Période de l'action (ex. 2010–2011)")] = None
+    adresse: Annotated[str | None, Field(description="Adresse du lieu d'accueil")] = None
+    code_postal: Annotated[str | None, Field(pattern=r"^\d{5}$", description="Code postal")] = None
+    commune: Annotated[str | None, Field(description="Commune")] = None
+
+
+class Structure(Model):
+    """A partner structure that runs actions (public facts only)."""
+
+    id: Annotated[Slug, Field(description="Identifiant, égal au nom du fichier sans .yaml")]
+    nom: Annotated[str, Field(min_length=2, max_length=150, description="Nom de la structure")]
+    description: Annotated[str | None, Field(description="Présentation")] = None
+    siret: Annotated[str | None, Field(pattern=r"^\d{14}$", description="SIRET (14 chiffres)")] = None
+    site_web: Annotated[Url | None, Field(description="Site web")] = None
+    telephone: Annotated[Phone | None, Field(description="Téléphone")] = None
+    courriel: Annotated[Email | None, Field(description="Courriel")] = None
+    adresse: Annotated[str | None, Field(description="Adresse")] = None
+    code_postal: Annotated[str | None, Field(pattern=r"^\d{5}$", description="Code postal")] = None
+    commune: Annotated[str | None, Field(description="Commune")] = None
+    territoires: Annotated[list[Slug], as_list(), Field(description="Territoires d'intervention")] = []
+    date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
+    sources: Annotated[list[Source], Field(description="Sources")] = []
+    exemple: Annotated[bool, Field(description="true pour une structure d'illustration")] = False
+
+
+class Outil(Model):
+    """A tool of the plan's toolkit (annexe 3 of the final report)."""
+
+    id: Annotated[Slug, Field(description="Identifiant, égal au nom du fichier sans .yaml")]
+    nom: Annotated[str, Field(min_length=3, description="Nom de l'outil")]
+    numero: Annotated[int | None, Field(ge=1, description="Numéro dans l'annexe 3 du rapport final")] = None
+    fonction: Annotated[str, Field(min_length=5, description="À quoi il sert")]
+    utilisateurs: Annotated[str, Field(description="Utilisateurs ou destinataires")]
+    format: Annotated[str, Field(description="Format (papier, électronique…)")]
+    transferable: Annotated[bool, Field(description="Transférable à d'autres territoires")]
+    page: Annotated[str | None, Field(description="Page du guide (chemin sous content/) du modèle imprimable")] = None
+    formulaire: Annotated[str | None, Field(pattern=r"^/", description="Formulaire en ligne (chemin)")] = None
+    date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
+
+
+class Territoire(Model):
+    """A territory (bassin d'emploi or communauté urbaine)."""
+
+    id: Annotated[Slug, Field(description="Identifiant stable")]
+    nom: Annotated[str, Field(min_length=3, description="Nom du territoire")]
+    type: Annotated[
+        Literal["experimental", "associe", "hors-experimentation"], Field(description="Place dans le plan")
+    ]
+    departements: Annotated[list[ZoneCode], Field(min_length=1, description="Codes des départements")]
+    description: Annotated[str | None, Field(description="Présentation")] = None
+    date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
+
+
+class TerritoiresFile(Model):
+    """data/territoires.yaml."""
+
+    territoires: Annotated[list[Territoire], Field(min_length=1, description="Les territoires")]
+
+
+class Entree(Model):
+    """One value of a nomenclature."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$", description="Identifiant stable, stocké en base")]
+    libelle: Annotated[str, Field(min_length=1, description="Libellé affiché")]
+    description: Annotated[str | None, Field(description="Explication")] = None
+
+
+NOMENCLATURES = (
+    "niveaux",
+    "statuts",
+    "orienteurs",
+    "suivi_structures",
+    "volets",
+    "familles_solution",
+    "sexes",
+    "secteurs",
+    "cadres_rupture",
+    "motifs_rupture",
+    "situations_actuelles",
+    "besoins",
+    "statuts_situation",
+    "sorties",
+    "motifs_sans_suite",
+)
+
+
+class NomenclaturesFile(Model):
+    """data/nomenclatures.yaml: every enumeration shared by the guide and the forms."""
+
+    niveaux: list[Entree]
+    statuts: list[Entree]
+    orienteurs: list[Entree]
+    suivi_structures: list[Entree]
+    volets: list[Entree]
+    familles_solution: list[Entree]
+    sexes: list[Entree]
+    secteurs: list[Entree]
+    cadres_rupture: list[Entree]
+    motifs_rupture: list[Entree]
+    situations_actuelles: list[Entree]
+    besoins: list[Entree]
+    statuts_situation: list[Entree]
+    sorties: list[Entree]
+    motifs_sans_suite: list[Entree]
+
+
+KINDS: dict[str, type[Model]] = {
+    "dispositifs": Dispositif,
+    "fiches": Fiche,
+    "structures": Structure,
+    "outils": Outil,
+}
