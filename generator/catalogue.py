@@ -21,6 +21,7 @@ from generator.schema import (
     Model,
     NomenclaturesFile,
     Offre,
+    ChiffresFile,
     Outil,
     Structure,
     Territoire,
@@ -40,6 +41,7 @@ class Catalogue:
     fiches: dict[str, Fiche] = field(default_factory=dict)
     structures: dict[str, Structure] = field(default_factory=dict)
     outils: dict[str, Outil] = field(default_factory=dict)
+    chiffres: ChiffresFile | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -113,6 +115,12 @@ class _Loader:
                 )
             self.cat.territoires[territoire.id] = territoire
             self.check_freshness(doc, ("territoires", i, "date_maj"), territoire.date_maj)
+
+    def load_chiffres(self) -> None:
+        path = self.data_dir / "chiffres.yaml"
+        doc = parse_file(path, _shown(path), self.problems) if path.is_file() else None
+        if doc and (parsed := self.validate(doc, ChiffresFile)):
+            self.cat.chiffres = parsed
 
     def required(self, path: Path) -> Document | None:
         if not path.is_file():
@@ -254,6 +262,7 @@ def load_catalogue(
     loader.load_territoires()
     for kind in ("structures", "dispositifs", "fiches", "outils"):
         loader.load_kind(kind)
+    loader.load_chiffres()
     loader.cross_check()
     loader.check_content()
     loader.cat.problems.sort()

@@ -8,12 +8,13 @@ from typing import Any
 
 import yaml
 
-from generator.schema import KINDS, Model, NomenclaturesFile, TerritoiresFile
+from generator.schema import KINDS, ChiffresFile, Model, NomenclaturesFile, TerritoiresFile
 
 SCHEMA_FILES: dict[str, type[Model]] = {
     **{kind[:-1]: model for kind, model in KINDS.items()},
     "territoires": TerritoiresFile,
     "nomenclatures": NomenclaturesFile,
+    "chiffres": ChiffresFile,
 }
 
 

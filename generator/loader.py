@@ -17,6 +17,20 @@ except AttributeError:  # pragma: no cover - libyaml is present on supported mac
 
 Loc = tuple[str | int, ...]
 
+# libyaml's messages, in French for the people who edit content.
+_YAML_MESSAGES = {
+    "did not find expected ',' or ']'": "« , » ou « ] » attendu : une liste entre crochets n'est pas fermée",
+    "did not find expected ',' or '}'": "« , » ou « } » attendu : un ensemble entre accolades n'est pas fermé",
+    "mapping values are not allowed here": "deux-points inattendu : mettez la valeur entre guillemets",
+    "mapping values are not allowed in this context": "deux-points inattendu : mettez la valeur entre guillemets",
+    "could not find expected ':'": "« : » attendu après la clé",
+    "did not find expected key": "clé attendue à cet endroit : l'indentation est incohérente",
+    "did not find expected '-' indicator": "« - » attendu : les éléments de la liste sont mal alignés",
+    "found character '\\t' that cannot start any token": "tabulation interdite : indentez avec des espaces",
+    "found unexpected end of stream": "fin de fichier inattendue : un guillemet n'est pas fermé",
+    "found unknown escape character": "caractère d'échappement inconnu entre guillemets",
+}
+
 
 @dataclass
 class Document:
@@ -82,10 +96,8 @@ def parse_text(text: str, path: str, problems: list[Problem]) -> Document | None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "syntaxe invalide"
-        problems.append(
-            Problem(path, line, col, f"YAML invalide : {what} ; vérifiez l'indentation, les deux-points et les guillemets")
-        )
+        what = _YAML_MESSAGES.get(exc.problem or "", f"syntaxe invalide ({exc.problem})")
+        problems.append(Problem(path, line, col, f"YAML invalide : {what}"))
         return None
     if node is None:
         problems.append(Problem(path, 1, 1, "fichier vide : attendu un document YAML avec des clés"))

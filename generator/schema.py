@@ -216,3 +216,28 @@ KINDS: dict[str, type[Model]] = {
     "structures": Structure,
     "outils": Outil,
 }
+
+
+class Valeur(Model):
+    """One bar of a chart."""
+
+    libelle: Annotated[str, Field(min_length=1, description="Libellé")]
+    valeur: Annotated[float, Field(ge=0, description="Valeur")]
+
+
+class Graphique(Model):
+    """One chart of « Le plan en chiffres », drawn at build time with its data table."""
+
+    id: Annotated[Slug, Field(description="Identifiant (nom du fichier SVG)")]
+    titre: Annotated[str, Field(min_length=3, description="Titre du graphique")]
+    unite: Annotated[str, Field(description="Unité des valeurs (jeunes, %, euros…)")]
+    valeurs: Annotated[list[Valeur], Field(min_length=1, description="Les barres")]
+    note: Annotated[str | None, Field(description="Lecture, précision sur les données")] = None
+
+
+class ChiffresFile(Model):
+    """data/chiffres.yaml: the plan's figures (from the final report), drawn as charts."""
+
+    source: Annotated[Source, Field(description="Source des chiffres")]
+    date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
+    graphiques: Annotated[list[Graphique], Field(min_length=1, description="Les graphiques")]

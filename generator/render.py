@@ -1,0 +1,354 @@
+"""Render the catalogue and the editorial pages into a MkDocs docs folder (deterministic Markdown)."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from generator import labels
+from generator.catalogue import Catalogue
+from generator.content import split_front_matter
+from generator.schema import Dispositif, Fiche, Offre
+
+TEMPLATES = Path(__file__).parent / "templates"
+MARKER = "<!-- partaj:{} -->"
+# The thématiques shown as columns of the coverage page: the needs the plan's CTLs meet most.
+COUVERTURE = (
+    "choisir-un-metier",
+    "se-former",
+    "trouver-un-emploi",
+    "preparer-sa-candidature",
+    "remobilisation",
+    "logement-hebergement",
+    "mobilite",
+    "sante",
+    "difficultes-financieres",
+    "famille",
+)
+
+
+def _md(text: Any) -> str:
+    """Escape what Markdown would turn into raw HTML; the content stays Markdown."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cell(text: Any) -> str:
+    """Text safe inside one Markdown table cell."""
+    return _md(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _front_matter(front: dict[str, Any]) -> str:
+    return yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
+
+
+class Renderer:
+    """Writes every page of the guide as Markdown under `docs`."""
+
+    def __init__(self, catalogue: Catalogue, docs: Path) -> None:
+        self.cat = catalogue
+        self.docs = docs
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters.update(
+            md=_md,
+            cell=_cell,
+            front_matter=_front_matter,
+            libelle=lambda value, name: catalogue.libelle(name, value),
+            thematique=labels.thematique_label,
+            territoire=self.territoire_nom,
+            lookup=lambda value, table: table.get(value, value),
+        )
+        self.env.globals.update(
+            cat=catalogue,
+            types=labels.TYPES,
+            frais=labels.FRAIS,
+            modes_mobilisation=labels.MODES_MOBILISATION,
+            mobilisateurs=labels.MOBILISATEURS,
+            ages=self.pour_qui,
+        )
+        self.fiches = sorted(catalogue.fiches.values(), key=lambda f: (not f.active, f.nom.casefold(), f.id))
+        self.dispositifs = sorted(catalogue.dispositifs.values(), key=lambda d: (d.nom.casefold(), d.id))
+        self.fiches_par_dispositif: dict[str, list[Fiche]] = defaultdict(list)
+        for fiche in self.fiches:
+            for ref in fiche.dispositifs_lies:
+                self.fiches_par_dispositif[ref].append(fiche)
+
+    def territoire_nom(self, territoire_id: str) -> str:
+        territoire = self.cat.territoires.get(territoire_id)
+        return territoire.nom if territoire else territoire_id
+
+    def pour_qui(self, offre: Offre) -> str:
+        publics = ", ".join(labels.PUBLICS[p] for p in offre.publics)
+        if offre.age_min is not None and offre.age_max is not None:
+            return f"{publics}, {offre.age_min} à {offre.age_max} ans"
+        if offre.age_min is not None:
+            return f"{publics}, dès {offre.age_min} ans"
+        if offre.age_max is not None:
+            return f"{publics}, jusqu'à {offre.age_max} ans"
+        return publics
+
+    def write(self, relative: str, template: str, **context: Any) -> None:
+        path = self.docs / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        depth = relative.count("/")
+        context.setdefault("prefix", "../" * depth)
+        path.write_text(self.env.get_template(template).render(**context), encoding="utf-8")
+
+    def render_all(self, content_dir: Path, extra: dict[str, str]) -> None:
+        """Every page: editorial content (markers filled from `extra`), sheets, listings, search, coverage."""
+        self.copy_content(content_dir, extra)
+        for fiche in self.fiches:
+            self.render_offre(fiche, "fiche")
+        for dispositif in self.dispositifs:
+            self.render_offre(dispositif, "dispositif")
+        self.render_listings()
+        self.render_search()
+        self.render_coverage()
+
+    def copy_content(self, content_dir: Path, extra: dict[str, str]) -> None:
+        for path in sorted(content_dir.rglob("*")):
+            target = self.docs / path.relative_to(content_dir)
+            if path.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif path.suffix == ".md":
+                text = path.read_text(encoding="utf-8")
+                for name, value in extra.items():
+                    text = text.replace(MARKER.format(name), value)
+                target.write_text(text, encoding="utf-8")
+            else:
+                shutil.copyfile(path, target)
+
+    def filtres(self, offre: Offre, nature: str) -> dict[str, list[str]]:
+        territoires = offre.territoires or list(self.cat.territoires)
+        return {
+            "nature": [nature],
+            "territoire": [self.territoire_nom(t) for t in territoires],
+            "thématique": sorted({labels.CATEGORIES[labels.categorie(t)] for t in offre.thematiques}),
+            "public": [labels.PUBLICS[p] for p in offre.publics],
+            "volet": [self.cat.libelle("volets", v) for v in offre.volet],
+        }
+
+    def render_offre(self, offre: Offre, kind: str) -> None:
+        nature = "Action locale" if kind == "fiche" else "Dispositif de droit commun"
+        porteur = self.cat.structures[offre.porteur] if isinstance(offre, Fiche) else None
+        territoires = (
+            ", ".join(self.territoire_nom(t) for t in offre.territoires)
+            if offre.territoires
+            else "Tous les territoires (dispositif national)"
+        )
+        front = {
+            "title": offre.nom,
+            "description": _first_sentence(offre.description),
+            "date_maj": offre.date_maj,
+            "filtres": self.filtres(offre, nature),
+        }
+        self.write(
+            f"{kind}s/{offre.id}.md",
+            "offre.md.j2",
+            front=front,
+            o=offre,
+            kind=kind,
+            nature=nature,
+            porteur=porteur,
+            territoires=territoires,
+            pour_qui=self.pour_qui(offre),
+            contacts=self.contacts(offre, porteur),
+            liees=[self.cat.dispositifs[d] for d in offre.dispositifs_lies],
+            fiches_liees=self.fiches_par_dispositif.get(offre.id, []) if isinstance(offre, Dispositif) else [],
+        )
+
+    def contacts(self, offre: Offre, porteur: Any) -> list[str]:
+        lines = []
+        if offre.telephone:
+            lines.append(f"Téléphone : [{_md(offre.telephone)}](tel:{offre.telephone.replace(' ', '')})")
+        if offre.courriel:
+            lines.append(f"Courriel : <{offre.courriel}>")
+        if offre.lien_mobilisation:
+            lines.append(f"En ligne : <{offre.lien_mobilisation}>")
+        if isinstance(offre, Fiche):
+            if offre.adresse or offre.commune:
+                where = ", ".join(_md(x) for x in (offre.adresse, offre.code_postal, offre.commune) if x)
+                lines.append(f"Adresse : {where}")
+            if porteur is not None:
+                lines.append(f"Structure porteuse : {_md(porteur.nom)}")
+                if porteur.site_web:
+                    lines.append(f"Site de la structure : <{porteur.site_web}>")
+                if porteur.telephone:
+                    lines.append(f"Téléphone de la structure : {_md(porteur.telephone)}")
+                if porteur.courriel:
+                    lines.append(f"Courriel de la structure : <{porteur.courriel}>")
+        return lines
+
+    def render_listings(self) -> None:
+        listing = "liste.md.j2"
+        self.write(
+            "fiches/index.md",
+            listing,
+            front=_listing_front("Toutes les actions locales"),
+            titre="Toutes les actions locales",
+            intro="Les actions menées par les partenaires des territoires, souvent des projets d'initiative locale.",
+            fiches=self.fiches,
+            dispositifs=[],
+        )
+        self.write(
+            "dispositifs/index.md",
+            listing,
+            front=_listing_front("Tous les dispositifs de droit commun"),
+            titre="Tous les dispositifs de droit commun",
+            intro="Les dispositifs nationaux qu'une cellule technique locale peut proposer.",
+            fiches=[],
+            dispositifs=self.dispositifs,
+        )
+        territoires = [(t.id, t.nom, labels.TYPES_TERRITOIRE[t.type]) for t in self.cat.territoires.values()]
+        self.group(
+            "territoires",
+            "Par territoire",
+            "Territoire",
+            [(tid, nom) for tid, nom, _ in territoires],
+            lambda o: o.territoires or list(self.cat.territoires),
+            "Les actions locales et les dispositifs mobilisables sur chaque territoire du plan.",
+        )
+        self.group(
+            "thematiques",
+            "Par thématique",
+            "Thématique",
+            list(labels.CATEGORIES.items()),
+            lambda o: {labels.categorie(t) for t in o.thematiques},
+            "Les thématiques de data·inclusion, le référentiel national de l'offre d'insertion.",
+        )
+        self.group(
+            "publics",
+            "Par public",
+            "Public",
+            list(labels.PUBLICS.items()),
+            lambda o: o.publics,
+            "Les publics visés, selon le référentiel data·inclusion.",
+        )
+        self.group(
+            "volets",
+            "Par volet",
+            "Volet",
+            self.cat.choices("volets"),
+            lambda o: o.volet,
+            "Prévention : agir avant que le décrochage ne s'installe. Réparation : le jeune a déjà quitté "
+            "l'école ou la formation.",
+        )
+
+    def group(
+        self,
+        folder: str,
+        titre: str,
+        colonne: str,
+        keys: list[tuple[str, str]],
+        values_of: Callable[[Offre], Iterable[str]],
+        intro: str,
+    ) -> None:
+        fiches: dict[str, list[Fiche]] = defaultdict(list)
+        dispositifs: dict[str, list[Dispositif]] = defaultdict(list)
+        for fiche in self.fiches:
+            for key in values_of(fiche):
+                fiches[key].append(fiche)
+        for dispositif in self.dispositifs:
+            for key in values_of(dispositif):
+                dispositifs[key].append(dispositif)
+        items = []
+        for key, label in keys:
+            if folder != "territoires" and not (fiches[key] or dispositifs[key]):
+                continue
+            items.append({"id": key, "label": label, "fiches": len(fiches[key]), "dispositifs": len(dispositifs[key])})
+            self.write(
+                f"{folder}/{key}.md",
+                "liste.md.j2",
+                front=_listing_front(label),
+                titre=label,
+                intro=self.territory_intro(key) if folder == "territoires" else "",
+                fiches=fiches[key],
+                dispositifs=dispositifs[key],
+            )
+        self.write(
+            f"{folder}/index.md",
+            "index_liste.md.j2",
+            front=_listing_front(titre),
+            titre=titre,
+            intro=intro,
+            colonne=colonne,
+            items=items,
+        )
+
+    def territory_intro(self, territoire_id: str) -> str:
+        territoire = self.cat.territoires[territoire_id]
+        kind = labels.TYPES_TERRITOIRE[territoire.type]
+        text = f"{kind} du plan PARTAJ (départements : {', '.join(territoire.departements)})."
+        return f"{text} {_md(territoire.description)}" if territoire.description else text
+
+    def render_search(self) -> None:
+        front = {
+            "title": "Trouver une solution",
+            "description": "Recherche dans les actions locales et les dispositifs, avec filtres.",
+            "date_maj": max((o.date_maj for o in (*self.fiches, *self.dispositifs)), default=date.today()),
+            "template": "recherche.html",
+            "recherche": False,
+            "hide": ["toc"],
+        }
+        self.write(
+            "trouver-une-solution.md",
+            "recherche.md.j2",
+            front=front,
+            nb_fiches=len(self.fiches),
+            nb_dispositifs=len(self.dispositifs),
+        )
+
+    def render_coverage(self) -> None:
+        categories = [{"id": c, "label": labels.CATEGORIES[c]} for c in COUVERTURE]
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for fiche in self.fiches:
+            if not fiche.active or fiche.exemple:
+                continue
+            for territoire in fiche.territoires:
+                for categorie in {labels.categorie(t) for t in fiche.thematiques}:
+                    counts[(territoire, categorie)] += 1
+        rows = []
+        for territoire in self.cat.territoires.values():
+            row_counts = [counts[(territoire.id, c)] for c in COUVERTURE]
+            total = sum(1 for f in self.fiches if f.active and not f.exemple and territoire.id in f.territoires)
+            rows.append({"id": territoire.id, "label": territoire.nom, "counts": row_counts, "total": total})
+        manques = sum(1 for row in rows for n in row["counts"] if n == 0)
+        self.write(
+            "manques.md",
+            "manques.md.j2",
+            front=_listing_front("Où sont les manques ?") | {"hide": ["toc"]},
+            categories=categories,
+            rows=rows,
+            manques=manques,
+            cases=len(rows) * len(COUVERTURE),
+        )
+
+
+def _listing_front(title: str) -> dict[str, Any]:
+    return {"title": title, "recherche": False}
+
+
+def _first_sentence(text: str) -> str:
+    flat = " ".join(text.split())
+    end = flat.find(". ")
+    return flat[: end + 1] if 0 < end < 200 else flat[:200]
+
+
+def read_front(path: Path) -> dict[str, Any]:
+    """Front matter of a rendered page (used by tests and the build)."""
+    front, _ = split_front_matter(path.read_text(encoding="utf-8"))
+    loaded = yaml.safe_load(front or "") or {}
+    return loaded if isinstance(loaded, dict) else {}

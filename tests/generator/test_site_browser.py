@@ -1,0 +1,65 @@
+"""The built guide in headless Chromium: accent-insensitive search, filters, opening a result, accessibility."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import axe_violations, free_port, running
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site: Path) -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(built_site)]
+    with running(cmd, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+def search(page: Any, site_url: str, terms: str) -> int:
+    page.goto(f"{site_url}/trouver-une-solution/")
+    page.fill("#recherche input", terms)
+    message = page.locator(".pagefind-ui__message")
+    message.filter(has_text="résultat").wait_for()
+    return int(message.inner_text().split()[0])
+
+
+def test_search_without_accents_finds_accented_pages(page: Any, site_url: str) -> None:
+    count = search(page, site_url, "decrochage")
+    assert count >= 5
+    first = page.locator(".pagefind-ui__result").first
+    assert "décrochage" in first.inner_text().casefold()
+
+
+def test_search_territory_filter_narrows_results(page: Any, site_url: str) -> None:
+    before = search(page, site_url, "jeunes")
+    page.get_by_label("Bassin d'emploi de Valenciennes").first.check()
+    page.locator(".pagefind-ui__message").filter(has_not_text=f"{before} résultats").wait_for()
+    after = int(page.locator(".pagefind-ui__message").inner_text().split()[0])
+    assert 0 < after < before
+
+
+def test_search_result_opens_its_fiche(page: Any, site_url: str) -> None:
+    search(page, site_url, "cellule technique locale Valenciennes")
+    link = page.locator(".pagefind-ui__result-link", has_text="Valenciennes").first
+    title = link.inner_text()
+    link.click()
+    page.wait_for_url("**/fiches/**")
+    assert page.locator("h1").inner_text() == title
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/fiches/ctl-valenciennes/", "/trouver-une-solution/", "/boite-a-outils/charte-de-confidentialite/"],
+)
+def test_page_has_no_serious_accessibility_violation(page: Any, site_url: str, path: str) -> None:
+    page.goto(f"{site_url}{path}")
+    if path == "/trouver-une-solution/":
+        page.fill("#recherche input", "apprentissage")
+        page.locator(".pagefind-ui__result").first.wait_for()
+    violations = axe_violations(page)
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
