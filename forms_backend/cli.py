@@ -1,0 +1,66 @@
+"""Command line: `python -m forms_backend serve [--host H] [--port P] [--db PATH]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from forms_backend.errors import BackendError, SettingsError
+from forms_backend.settings import Settings
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line parser (French help)."""
+    main = argparse.ArgumentParser(prog="python -m forms_backend", description="Serveur PARTAJ : guide et formulaires.")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    serve = commands.add_parser("serve", help="sert le guide construit, les formulaires et /sante")
+    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
+    serve.add_argument("--db", type=Path, help="fichier SQLite (défaut : PARTAJ_DB ou var/partaj.db)")
+    return main
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Build the app (refusing unsafe settings or a damaged database), then run uvicorn without a Server header."""
+    from forms_backend.app import create_app
+
+    settings = Settings.from_env()
+    if args.db is not None:
+        settings = settings.but(db_path=args.db)
+    app = create_app(settings)
+    logging.getLogger("partaj").info(
+        "PARTAJ sur http://%s:%s (base %s, mode %s)", args.host, args.port, settings.db_path, settings.env
+    )
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        server_header=False,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level="info",
+    )
+    uvicorn.Server(config).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            serve(args)
+    except SettingsError as exc:
+        print("erreur : réglages refusés :", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except BackendError as exc:
+        print(f"erreur : {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,27 @@
+"""Typed exceptions of the backend; only the CLI and the HTTP handlers turn them into messages and pages."""
+
+from __future__ import annotations
+
+
+class BackendError(Exception):
+    """Base class of every error the backend raises on purpose."""
+
+
+class SettingsError(BackendError):
+    """One or more settings are missing or unsafe; `problems` lists each in French."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class DatabaseError(BackendError):
+    """The database cannot be used as it is (damaged file, unknown schema version)."""
+
+
+class CatalogueError(BackendError):
+    """The `data/` catalogue the forms need has errors."""
+
+
+class BodyTooLarge(BackendError):
+    """The request body went past the configured limit while it was being read."""

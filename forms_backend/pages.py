@@ -1,0 +1,95 @@
+"""Rendering of French HTML pages, and the HTTP error handlers turning exceptions into those pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from forms_backend.errors import BodyTooLarge
+
+log = logging.getLogger("partaj.formulaires")
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+ERRORS: dict[int, tuple[str, str]] = {
+    400: (
+        "Demande invalide",
+        "Le formulaire reçu est incomplet ou altéré. Rechargez la page du formulaire puis recommencez.",
+    ),
+    403: (
+        "Envoi refusé",
+        "Ce formulaire n'a pas pu être vérifié : il a peut-être été ouvert dans un autre navigateur, depuis un autre "
+        "site, ou vos cookies ont été effacés. Rechargez la page du formulaire puis renvoyez-le.",
+    ),
+    404: ("Page introuvable", "Cette adresse ne correspond à aucune page. Vérifiez-la ou repartez de l'accueil."),
+    405: ("Méthode non permise", "Cette adresse ne peut pas être utilisée de cette façon."),
+    413: (
+        "Envoi trop volumineux",
+        "Le formulaire envoyé dépasse la taille permise. Raccourcissez les textes libres puis renvoyez-le.",
+    ),
+    429: (
+        "Trop d'envois",
+        "Vous avez envoyé beaucoup de formulaires en peu de temps. Vous pourrez recommencer dans {retry_minutes} "
+        "minute(s). En cas d'urgence, contactez directement la cellule technique locale de votre territoire.",
+    ),
+    500: (
+        "Erreur du serveur",
+        "Une erreur inattendue s'est produite et votre envoi n'a pas été enregistré. Réessayez dans quelques minutes.",
+    ),
+}
+
+
+def make_templates() -> Jinja2Templates:
+    """Jinja2 templates, autoescaped, undefined variables refused."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=env)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A French HTML page from a template."""
+    templates: Jinja2Templates = request.app.state.services.templates
+    return templates.TemplateResponse(request, template, dict(context), status_code=status_code, headers=headers)
+
+
+def error_page(request: Request, status_code: int, headers: Mapping[str, str] | None = None, **values: Any) -> Response:
+    """The French page of an HTTP error."""
+    title, message = ERRORS.get(status_code, ERRORS[500] if status_code >= 500 else ERRORS[400])
+    all_headers = {"cache-control": "no-store", **(headers or {})}
+    context = {"title": title, "message": message.format(**values), "status_code": status_code}
+    return render(request, "erreur.html", context, status_code, all_headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_page(request, exc.status_code, headers=exc.headers)
+
+
+async def too_large(request: Request, exc: Exception) -> Response:
+    return error_page(request, 413, headers={"connection": "close"})
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("erreur inattendue sur %s %s : %s", request.method, request.url.path, type(exc).__name__)
+    return error_page(request, 500)
+
+
+EXCEPTION_HANDLERS = {HTTPException: http_error, BodyTooLarge: too_large}
