@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from forms_backend.errors import CatalogueError
-from forms_backend.forms import build_forms
+from forms_backend.layouts import build_forms
 from forms_backend.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -73,7 +73,9 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starle
     app = Starlette(
         routes=routes(guide),
         middleware=[
-            Middleware(SecurityHeadersMiddleware, csp=content_security_policy(hashes), hsts=settings.secure_cookies),
+            Middleware(
+                SecurityHeadersMiddleware, csp=content_security_policy(hashes), hsts=settings.secure_cookies
+            ),
             Middleware(ServerErrorMiddleware, handler=server_error),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

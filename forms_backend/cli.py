@@ -15,7 +15,9 @@ from forms_backend.settings import Settings
 
 def parser() -> argparse.ArgumentParser:
     """The command-line parser (French help)."""
-    main = argparse.ArgumentParser(prog="python -m forms_backend", description="Serveur PARTAJ : guide et formulaires.")
+    main = argparse.ArgumentParser(
+        prog="python -m forms_backend", description="Serveur PARTAJ : guide et formulaires."
+    )
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMANDE")
     serve = commands.add_parser("serve", help="sert le guide construit, les formulaires et /sante")
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
@@ -25,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> None:
-    """Build the app (refusing unsafe settings or a damaged database), then run uvicorn without a Server header."""
+    """Build the app (refusing unsafe settings or a damaged database), run uvicorn without a Server header."""
     from forms_backend.app import create_app
 
     settings = Settings.from_env()

@@ -1,7 +1,7 @@
-"""The two public forms: their fields (built from the guide's catalogue) and every validation rule of DOMAIN.md.
+"""Form fields and the validation rules of DOMAIN.md (the two forms themselves are in `layouts`).
 
-Validation is pure: `validate(form, submitted, today)` returns the values as typed, one French message per field
-in error, and the cleaned data ready to store when there is no error.
+Validation is pure: `validate(form, submitted, today)` returns the values as typed, one French message per
+field in error, and the cleaned data ready to store when there is no error.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.fr import siret
-
-from generator.catalogue import Catalogue
 
 REQUIRED = "Ce champ est obligatoire."
 REQUIRED_CHOICE = "Choisissez une réponse dans la liste."
@@ -36,11 +34,15 @@ NO_CONTACT = "Indiquez au moins un moyen de contacter le jeune : un téléphone 
 BAD_UAI = "Numéro UAI invalide : attendu 7 chiffres suivis d'une lettre (ex. 0596789X)."
 BAD_SIRET_FORMAT = "Numéro SIRET invalide : attendu 14 chiffres."
 BAD_SIRET_KEY = "Numéro SIRET invalide : la clé de contrôle ne correspond pas, vérifiez les 14 chiffres."
-AGE_RUPTURE = "Âge du jeune à la date de rupture : {age} ans ; ce formulaire concerne les jeunes de 15 à 35 ans."
+AGE_RUPTURE = (
+    "Âge du jeune à la date de rupture : {age} ans ; ce formulaire concerne les jeunes de 15 à 35 ans."
+)
 AGE_ORIENTATION = "Âge du jeune : {age} ans ; ce formulaire concerne les jeunes de 13 à 30 ans."
 END_BEFORE_START = "La fin prévue doit être postérieure au début du contrat ({start})."
 RUPTURE_BEFORE_START = "La rupture ne peut pas précéder le début du contrat ({start})."
-NOT_INFORMED = "Confirmez que le jeune a été informé de ce signalement : c'est une obligation (RGPD, article 14)."
+NOT_INFORMED = (
+    "Confirmez que le jeune a été informé de ce signalement : c'est une obligation (RGPD, article 14)."
+)
 NO_GUARDIAN_CONSENT = "Le jeune a moins de 18 ans : confirmez l'accord de son représentant légal."
 
 RUPTURE_LEVELS = ("3", "4", "5", "6", "7")
@@ -107,12 +109,13 @@ class Result:
 
 def parse_date(raw: str) -> date | None:
     """A date as sent by `<input type=date>` (AAAA-MM-JJ) or typed by hand (JJ/MM/AAAA)."""
+    value: date | None = None
     try:
         if match := _FRENCH_DATE.match(raw):
             day, month, year = (int(g) for g in match.groups())
             value = date(year, month, day)
-        else:
-            value = date.fromisoformat(raw) if len(raw) == 10 else None
+        elif len(raw) == 10:
+            value = date.fromisoformat(raw)
     except ValueError:
         return None
     return value if value is not None and value.year >= 1900 else None
@@ -198,12 +201,14 @@ def _ok(errors: dict[str, str], *names: str) -> bool:
     return not any(name in errors for name in names)
 
 
-def _contact(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
+def contact_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
     if _ok(errors, "telephone", "courriel") and not data.get("telephone") and not data.get("courriel"):
         errors["telephone"] = NO_CONTACT
 
 
-def _birth_date(low: int, high: int, message: str, on: str | None) -> Callable[[dict[str, Any], dict[str, str], date], None]:
+def birth_date_rule(
+    low: int, high: int, message: str, on: str | None
+) -> Callable[[dict[str, Any], dict[str, str], date], None]:
     def rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
         birth = data.get("date_naissance")
         if not _ok(errors, "date_naissance") or birth is None:
@@ -221,8 +226,12 @@ def _birth_date(low: int, high: int, message: str, on: str | None) -> Callable[[
     return rule
 
 
-def _contract_dates(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
-    start, end, rupture = data.get("date_debut_contrat"), data.get("date_fin_prevue"), data.get("date_rupture")
+def contract_dates_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
+    start, end, rupture = (
+        data.get("date_debut_contrat"),
+        data.get("date_fin_prevue"),
+        data.get("date_rupture"),
+    )
     if rupture and _ok(errors, "date_rupture") and rupture > today:
         errors["date_rupture"] = FUTURE_DATE
     if not start or not _ok(errors, "date_debut_contrat"):
@@ -234,18 +243,23 @@ def _contract_dates(data: dict[str, Any], errors: dict[str, str], today: date) -
         errors["date_rupture"] = RUPTURE_BEFORE_START.format(start=shown)
 
 
-def _informed(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
+def informed_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
     if not data.get("jeune_informe"):
         errors["jeune_informe"] = NOT_INFORMED
 
 
-def _guardian(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
+def guardian_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
     birth = data.get("date_naissance")
-    if birth and _ok(errors, "date_naissance") and age_on(birth, today) < 18 and not data.get("accord_representant_legal"):
+    if (
+        birth
+        and _ok(errors, "date_naissance")
+        and age_on(birth, today) < 18
+        and not data.get("accord_representant_legal")
+    ):
         errors["accord_representant_legal"] = NO_GUARDIAN_CONSENT
 
 
-def _siret(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
+def siret_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
     value = data.get("entreprise_siret")
     if not value or not _ok(errors, "entreprise_siret"):
         return
@@ -258,7 +272,7 @@ def _siret(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
         data["entreprise_siret"] = digits
 
 
-def _uai(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
+def uai_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
     value = data.get("cfa_uai")
     if not value or not _ok(errors, "cfa_uai"):
         return
@@ -266,230 +280,6 @@ def _uai(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
         data["cfa_uai"] = value.upper()
     else:
         errors["cfa_uai"] = BAD_UAI
-
-
-def _identity(catalogue: Catalogue, hint_birth: str) -> Section:
-    return Section(
-        "Le jeune",
-        (
-            Champ("nom", "Nom", autocomplete="off"),
-            Champ("prenom", "Prénom", autocomplete="off"),
-            Champ("date_naissance", "Date de naissance", kind="date", max_length=10, hint=hint_birth),
-            Champ("sexe", "Sexe", kind="radio", required=False, choices=tuple(catalogue.choices("sexes"))),
-            Champ(
-                "code_postal",
-                "Code postal de résidence",
-                kind="postal",
-                max_length=5,
-                hint="5 chiffres, par exemple 62300.",
-                inputmode="numeric",
-            ),
-            Champ("commune", "Commune de résidence"),
-        ),
-    )
-
-
-def _contact_section() -> Section:
-    return Section(
-        "Pour contacter le jeune",
-        (
-            Champ("telephone", "Téléphone", kind="tel", required=False, max_length=30, hint="Par exemple 06 12 34 56 78."),
-            Champ("courriel", "Adresse électronique", kind="email", required=False, max_length=254),
-        ),
-        hint="Au moins un des deux.",
-    )
-
-
-def _territoire(catalogue: Catalogue) -> Champ:
-    territoires = tuple((t.id, t.nom) for t in catalogue.territoires.values())
-    return Champ(
-        "territoire",
-        "Territoire de la cellule technique locale (CTL)",
-        kind="select",
-        choices=territoires,
-        hint="Le bassin d'emploi où vit le jeune ; « Reste de la région » s'il n'est dans aucun.",
-    )
-
-
-def rupture_form(catalogue: Catalogue) -> Formulaire:
-    """The CFA's report of a broken apprenticeship contract."""
-    niveaux = tuple((i, label) for i, label in catalogue.choices("niveaux") if i in RUPTURE_LEVELS)
-    return Formulaire(
-        source="rupture",
-        title="Signaler une rupture de contrat d'apprentissage",
-        intro=(
-            "Pour les CFA : signalez à la cellule technique locale (CTL) un apprenti dont le contrat vient d'être "
-            "rompu, pour qu'aucun jeune ne reste sans solution."
-        ),
-        sections=(
-            _identity(catalogue, "Le jeune doit avoir entre 15 et 35 ans à la date de rupture."),
-            _contact_section(),
-            Section(
-                "Suivi actuel",
-                (
-                    Champ(
-                        "suivi_structure",
-                        "Le jeune est-il suivi par une structure ?",
-                        kind="radio",
-                        choices=tuple(catalogue.choices("suivi_structures")),
-                    ),
-                ),
-            ),
-            Section(
-                "La formation",
-                (
-                    Champ("cfa_nom", "Nom du CFA", autocomplete="organization"),
-                    Champ(
-                        "cfa_uai",
-                        "Numéro UAI du CFA",
-                        required=False,
-                        max_length=8,
-                        hint="Facultatif : 7 chiffres et une lettre, par exemple 0596789X.",
-                    ),
-                    Champ("diplome_prepare", "Diplôme préparé", max_length=200, hint="Par exemple « CAP Cuisine »."),
-                    Champ("niveau", "Niveau du diplôme préparé", kind="select", choices=niveaux),
-                    Champ("secteur", "Secteur", kind="select", choices=tuple(catalogue.choices("secteurs"))),
-                ),
-            ),
-            Section(
-                "Le contrat et sa rupture",
-                (
-                    Champ("entreprise_nom", "Nom de l'entreprise", max_length=200),
-                    Champ(
-                        "entreprise_siret",
-                        "SIRET de l'entreprise",
-                        required=False,
-                        max_length=20,
-                        hint="Facultatif : 14 chiffres.",
-                        inputmode="numeric",
-                    ),
-                    Champ("date_debut_contrat", "Début du contrat", kind="date", max_length=10),
-                    Champ("date_fin_prevue", "Fin prévue du contrat", kind="date", max_length=10),
-                    Champ("date_rupture", "Date de la rupture", kind="date", max_length=10),
-                    Champ(
-                        "cadre_rupture",
-                        "Cadre de la rupture",
-                        kind="select",
-                        choices=tuple(catalogue.choices("cadres_rupture")),
-                        hint="Code du travail, articles L.6222-18 et L.6222-19.",
-                    ),
-                    Champ(
-                        "motifs",
-                        "Motifs de la rupture",
-                        kind="checkboxes",
-                        choices=tuple(catalogue.choices("motifs_rupture")),
-                        hint="Cochez tous ceux qui s'appliquent.",
-                    ),
-                    Champ(
-                        "motif_precision",
-                        "Précisions sur les motifs",
-                        kind="textarea",
-                        required=False,
-                        max_length=1000,
-                        hint="Facultatif, 1 000 caractères au maximum. N'écrivez aucun détail de santé ni de justice.",
-                    ),
-                    Champ(
-                        "situation_actuelle",
-                        "Situation actuelle du jeune",
-                        kind="select",
-                        choices=tuple(catalogue.choices("situations_actuelles")),
-                    ),
-                    _territoire(catalogue),
-                ),
-            ),
-            Section(
-                "Vous, la personne qui signale",
-                (
-                    Champ("declarant_nom", "Votre nom", autocomplete="name"),
-                    Champ("declarant_fonction", "Votre fonction", required=False, autocomplete="organization-title"),
-                    Champ("declarant_courriel", "Votre adresse électronique", kind="email", max_length=254, autocomplete="email"),
-                    Champ("declarant_telephone", "Votre téléphone", kind="tel", required=False, max_length=30, autocomplete="tel"),
-                ),
-            ),
-            Section(
-                "Information du jeune",
-                (Champ("jeune_informe", "Le jeune a été informé de ce signalement à la CTL.", kind="checkbox"),),
-            ),
-        ),
-        rules=(_contact, _uai, _siret, _contract_dates, _birth_date(15, 35, AGE_RUPTURE, "date_rupture"), _informed),
-    )
-
-
-def orientation_form(catalogue: Catalogue) -> Formulaire:
-    """A partner's referral of a young person to the CTL."""
-    return Formulaire(
-        source="orientation",
-        title="Orienter un jeune vers la cellule technique locale",
-        intro=(
-            "Pour les partenaires (établissements, Mission locale, CIO, centres sociaux, clubs de prévention…) : "
-            "présentez à la CTL de son territoire un jeune sans solution ou en train de décrocher."
-        ),
-        sections=(
-            _identity(catalogue, "Le jeune doit avoir entre 13 et 30 ans."),
-            _contact_section(),
-            Section(
-                "Sa situation",
-                (
-                    Champ("statut", "Statut du jeune", kind="select", choices=tuple(catalogue.choices("statuts"))),
-                    Champ("niveau", "Niveau de formation atteint", kind="select", choices=tuple(catalogue.choices("niveaux"))),
-                    Champ("dernier_etablissement", "Dernier établissement fréquenté", required=False, max_length=200),
-                    Champ(
-                        "suivi_structure",
-                        "Le jeune est-il suivi par une structure ?",
-                        kind="radio",
-                        choices=tuple(catalogue.choices("suivi_structures")),
-                    ),
-                    Champ(
-                        "besoins",
-                        "Besoins repérés",
-                        kind="checkboxes",
-                        choices=tuple(catalogue.choices("besoins")),
-                        hint="Cochez tous ceux qui s'appliquent.",
-                    ),
-                    Champ(
-                        "situation",
-                        "Présentation de la situation",
-                        kind="textarea",
-                        max_length=2000,
-                        hint=(
-                            "2 000 caractères au maximum. Décrivez le parcours et ce que le jeune souhaite. "
-                            "N'écrivez jamais de détail de santé ni de justice : la CTL n'en a pas besoin."
-                        ),
-                    ),
-                    _territoire(catalogue),
-                ),
-            ),
-            Section(
-                "Vous, la personne qui oriente",
-                (
-                    Champ("orienteur_structure", "Votre structure", max_length=200, autocomplete="organization"),
-                    Champ("orienteur_type", "Type de structure", kind="select", choices=tuple(catalogue.choices("orienteurs"))),
-                    Champ("orienteur_nom", "Votre nom", autocomplete="name"),
-                    Champ("orienteur_courriel", "Votre adresse électronique", kind="email", max_length=254, autocomplete="email"),
-                    Champ("orienteur_telephone", "Votre téléphone", kind="tel", required=False, max_length=30, autocomplete="tel"),
-                ),
-            ),
-            Section(
-                "Information et accord",
-                (
-                    Champ("jeune_informe", "Le jeune a été informé de cette orientation vers la CTL.", kind="checkbox"),
-                    Champ(
-                        "accord_representant_legal",
-                        "Le jeune a moins de 18 ans : son représentant légal a donné son accord.",
-                        kind="checkbox",
-                        required=False,
-                        hint="Obligatoire pour un jeune mineur.",
-                    ),
-                ),
-            ),
-        ),
-        rules=(_contact, _birth_date(13, 30, AGE_ORIENTATION, None), _informed, _guardian),
-    )
-
-
-def build_forms(catalogue: Catalogue) -> dict[str, Formulaire]:
-    """Both forms, keyed by source, with every list taken from the catalogue."""
-    return {"rupture": rupture_form(catalogue), "orientation": orientation_form(catalogue)}
 
 
 def today_in(tz: Any) -> date:

@@ -1,4 +1,4 @@
-"""ASGI middleware: security headers (with a CSP allowing the guide's own inline scripts by hash), body limit."""
+"""ASGI middleware: security headers (a CSP allowing the guide's inline scripts by hash), body limit, 500."""
 
 from __future__ import annotations
 

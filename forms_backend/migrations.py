@@ -1,4 +1,4 @@
-"""Versioned schema changes, applied in order at start-up; `PRAGMA user_version` records the last one applied."""
+"""Versioned schema changes, applied in order at start-up; `PRAGMA user_version` records the last one."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ class Migration:
     statements: tuple[str, ...]
 
 
-# A situation is one young person's case in the CTL tracking table, whatever its source; the report tables keep
-# what each form adds. Columns the tracking table filters on are typed columns of `situations`.
+# A situation is one young person's case in the CTL tracking table, whatever its source; the report tables
+# keep what each form adds. Columns the tracking table filters on are typed columns of `situations`.
 SITUATIONS = """
 CREATE TABLE situations (
     id INTEGER PRIMARY KEY,

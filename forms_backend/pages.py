@@ -25,10 +25,14 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
     403: (
         "Envoi refusé",
-        "Ce formulaire n'a pas pu être vérifié : il a peut-être été ouvert dans un autre navigateur, depuis un autre "
-        "site, ou vos cookies ont été effacés. Rechargez la page du formulaire puis renvoyez-le.",
+        "Ce formulaire n'a pas pu être vérifié : il a peut-être été ouvert dans un autre navigateur, "
+        "depuis un autre site, ou vos cookies ont été effacés. "
+        "Rechargez la page du formulaire puis renvoyez-le.",
     ),
-    404: ("Page introuvable", "Cette adresse ne correspond à aucune page. Vérifiez-la ou repartez de l'accueil."),
+    404: (
+        "Page introuvable",
+        "Cette adresse ne correspond à aucune page. Vérifiez-la ou repartez de l'accueil.",
+    ),
     405: ("Méthode non permise", "Cette adresse ne peut pas être utilisée de cette façon."),
     413: (
         "Envoi trop volumineux",
@@ -36,12 +40,14 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
     429: (
         "Trop d'envois",
-        "Vous avez envoyé beaucoup de formulaires en peu de temps. Vous pourrez recommencer dans {retry_minutes} "
-        "minute(s). En cas d'urgence, contactez directement la cellule technique locale de votre territoire.",
+        "Vous avez envoyé beaucoup de formulaires en peu de temps. Vous pourrez recommencer dans "
+        "{retry_minutes} minute(s). En cas d'urgence, contactez directement la cellule technique locale "
+        "de votre territoire.",
     ),
     500: (
         "Erreur du serveur",
-        "Une erreur inattendue s'est produite et votre envoi n'a pas été enregistré. Réessayez dans quelques minutes.",
+        "Une erreur inattendue s'est produite et votre envoi n'a pas été enregistré. "
+        "Réessayez dans quelques minutes.",
     ),
 }
 
@@ -67,10 +73,14 @@ def render(
 ) -> Response:
     """A French HTML page from a template."""
     templates: Jinja2Templates = request.app.state.services.templates
-    return templates.TemplateResponse(request, template, dict(context), status_code=status_code, headers=headers)
+    return templates.TemplateResponse(
+        request, template, dict(context), status_code=status_code, headers=headers
+    )
 
 
-def error_page(request: Request, status_code: int, headers: Mapping[str, str] | None = None, **values: Any) -> Response:
+def error_page(
+    request: Request, status_code: int, headers: Mapping[str, str] | None = None, **values: Any
+) -> Response:
     """The French page of an HTTP error."""
     title, message = ERRORS.get(status_code, ERRORS[500] if status_code >= 500 else ERRORS[400])
     all_headers = {"cache-control": "no-store", **(headers or {})}

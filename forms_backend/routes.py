@@ -120,7 +120,7 @@ async def _read_form(request: Request) -> FormData:
 
 
 async def submit_form(source: str, request: Request) -> Response:
-    """POST: checks (origin, CSRF, bots), validation (422), rate limit (429), then one transaction and a 303."""
+    """POST: checks (origin, CSRF, bots), validation (422), rate limit (429), one transaction, 303."""
     svc = services(request)
     form = svc.forms[source]
     if cross_site(request, svc.settings.base_url):
@@ -132,7 +132,9 @@ async def submit_form(source: str, request: Request) -> Response:
         raise HTTPException(403, "csrf")
     assert cookie is not None
     raw_token = data.get(FORM_TOKEN_FIELD)
-    token = FormToken.decode(svc.settings.secret_key, raw_token, source) if isinstance(raw_token, str) else None
+    token = (
+        FormToken.decode(svc.settings.secret_key, raw_token, source) if isinstance(raw_token, str) else None
+    )
     if token is None:
         raise HTTPException(400, "jeton")
     client = request.client.host if request.client else "inconnu"
@@ -150,7 +152,9 @@ async def submit_form(source: str, request: Request) -> Response:
         return _to_receipt(svc, existing)
     if retry := svc.limiter.retry_after(client):
         log.warning("limite d'envois atteinte sur le formulaire %s", source)
-        return error_page(request, 429, headers={"retry-after": str(retry)}, retry_minutes=max(1, (retry + 59) // 60))
+        return error_page(
+            request, 429, headers={"retry-after": str(retry)}, retry_minutes=max(1, (retry + 59) // 60)
+        )
     now = datetime.now(UTC)
     cleaned = result.cleaned
     receipt = await svc.store.write(
@@ -203,7 +207,9 @@ async def guide_missing(request: Request) -> Response:
 
 def _form_route(path: str, source: str) -> Route:
     async def endpoint(request: Request) -> Response:
-        handler: Callable[[str, Request], Awaitable[Response]] = show_form if request.method == "GET" else submit_form
+        handler: Callable[[str, Request], Awaitable[Response]] = (
+            show_form if request.method == "GET" else submit_form
+        )
         return await handler(source, request)
 
     return Route(path, endpoint, methods=["GET", "POST"], name=f"formulaire_{source}")

@@ -76,7 +76,10 @@ def cross_site(request: Request, base_url: str) -> bool:
     if origin is None:
         return False
     public = urlsplit(base_url)
-    allowed = {f"{public.scheme}://{public.netloc}", f"{request.url.scheme}://{request.headers.get('host', '')}"}
+    allowed = {
+        f"{public.scheme}://{public.netloc}",
+        f"{request.url.scheme}://{request.headers.get('host', '')}",
+    }
     return origin not in allowed
 
 
@@ -117,8 +120,8 @@ def looks_like_a_bot(form: Mapping[str, Any], token: FormToken, min_fill_seconds
 def submission_key(token: FormToken, cleaned: Mapping[str, Any]) -> str:
     """Idempotency key: the form display's nonce and a digest of what was sent.
 
-    A double click or a replay sends the same thing again and finds the stored report; a second, different report
-    sent from the same page (after going back) gets its own key and is stored too.
+    A double click or a replay sends the same thing again and finds the stored report; a second, different
+    report sent from the same page (after going back) gets its own key and is stored too.
     """
     digest = hashlib.sha256(json.dumps(cleaned, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return f"{token.source}:{token.nonce}:{digest[:32]}"

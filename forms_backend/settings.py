@@ -1,4 +1,4 @@
-"""Settings read from `PARTAJ_*` environment variables: safe local defaults, refusal of unsafe production values."""
+"""Settings from `PARTAJ_*` environment variables: safe local defaults, unsafe production values refused."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     def with_secret(self) -> Settings:
-        """These settings, with a random secret key when none was given (local runs: tokens die at restart)."""
+        """These settings, with a random secret key when none was given (local runs: tokens die with it)."""
         return self if self.secret_key else replace(self, secret_key=secrets.token_urlsafe(48))
 
     def but(self, **changes: Any) -> Settings:
@@ -123,8 +123,9 @@ class Settings:
             problems.append(f"PARTAJ_ENV : « {self.env} » inconnu ; attendu development ou production")
         if not 0 <= self.min_fill_seconds <= MAX_MIN_FILL_SECONDS:
             problems.append(
-                f"PARTAJ_MIN_FILL_SECONDS : {self.min_fill_seconds} ; attendu entre 0 et {MAX_MIN_FILL_SECONDS:g} "
-                "secondes (au-delà, des personnes rapides seraient prises pour des robots)"
+                f"PARTAJ_MIN_FILL_SECONDS : {self.min_fill_seconds} ; attendu entre 0 et "
+                f"{MAX_MIN_FILL_SECONDS:g} secondes (au-delà, des personnes rapides "
+                "seraient prises pour des robots)"
             )
         if self.max_body_bytes < 1024:
             problems.append(f"PARTAJ_MAX_BODY_BYTES : {self.max_body_bytes} ; attendu au moins 1024 octets")
@@ -138,7 +139,9 @@ class Settings:
             problems.append(f"PARTAJ_TIMEZONE : fuseau « {self.timezone} » inconnu (ex. Europe/Paris)")
         url = urlsplit(self.base_url)
         if url.scheme not in ("http", "https") or not url.hostname:
-            problems.append(f"PARTAJ_BASE_URL : « {self.base_url} » ; attendu une adresse comme https://partaj.example.fr")
+            problems.append(
+                f"PARTAJ_BASE_URL : « {self.base_url} » ; attendu une adresse comme https://partaj.example.fr"
+            )
         if self.production:
             problems.extend(self.production_problems())
         if problems:
@@ -155,16 +158,22 @@ class Settings:
         if not self.base_url.startswith("https://"):
             problems.append("PARTAJ_BASE_URL : en production, l'adresse publique doit commencer par https://")
         if "*" in self.allowed_hosts:
-            problems.append("PARTAJ_ALLOWED_HOSTS : « * » interdit en production ; listez les noms d'hôte servis")
+            problems.append(
+                "PARTAJ_ALLOWED_HOSTS : « * » interdit en production ; listez les noms d'hôte servis"
+            )
         public_host = urlsplit(self.base_url).hostname or ""
         if public_host and public_host.lower() not in self.allowed_hosts:
-            problems.append(f"PARTAJ_ALLOWED_HOSTS : doit contenir l'hôte de PARTAJ_BASE_URL (« {public_host} »)")
+            problems.append(
+                f"PARTAJ_ALLOWED_HOSTS : doit contenir l'hôte de PARTAJ_BASE_URL (« {public_host} »)"
+            )
         for name, value in (
             ("PARTAJ_RESPONSABLE_TRAITEMENT", self.responsable_traitement),
             ("PARTAJ_CONTACT_RGPD", self.contact_rgpd),
         ):
             if value == NOT_CONFIGURED:
-                problems.append(f"{name} : obligatoire en production (affiché dans la notice d'information RGPD)")
+                problems.append(
+                    f"{name} : obligatoire en production (affiché dans la notice d'information RGPD)"
+                )
         return problems
 
 

@@ -83,7 +83,9 @@ def timestamp(now: datetime) -> str:
 
 def connect(path: Path, *, readonly: bool = False) -> Database:
     """Open the database with the pragmas every connection needs (WAL, synchronous=FULL, foreign keys)."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=not readonly, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=not readonly, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if readonly:
@@ -130,8 +132,8 @@ def migrate(db: Database, path: Path) -> list[int]:
     current = schema_version(db)
     if current > LATEST_VERSION:
         raise DatabaseError(
-            f"{path} : schéma en version {current}, plus récente que celle de ce logiciel ({LATEST_VERSION}) ; "
-            "mettez le logiciel à jour"
+            f"{path} : schéma en version {current}, plus récente que celle de ce logiciel "
+            f"({LATEST_VERSION}) ; mettez le logiciel à jour"
         )
     applied = []
     for migration in MIGRATIONS:
@@ -158,7 +160,9 @@ def next_reference(db: Database, source: str, year: int) -> str:
         "ON CONFLICT (prefixe, annee) DO UPDATE SET dernier = dernier + 1",
         [prefix, year],
     )
-    number = db.execute("SELECT dernier FROM sequences WHERE prefixe = ? AND annee = ?", [prefix, year]).fetchone()[0]
+    number = db.execute(
+        "SELECT dernier FROM sequences WHERE prefixe = ? AND annee = ?", [prefix, year]
+    ).fetchone()[0]
     return f"{prefix}-{year}-{number:06d}"
 
 
@@ -172,7 +176,9 @@ def find_submission(db: Database, key: str) -> Receipt | None:
     return Receipt(row[0], row[1], row[2], replayed=True) if row else None
 
 
-def insert_report(db: Database, source: str, data: dict[str, Any], key: str, now: datetime, year: int) -> Receipt:
+def insert_report(
+    db: Database, source: str, data: dict[str, Any], key: str, now: datetime, year: int
+) -> Receipt:
     """Store one validated report and create its situation (status `nouveau`); idempotent on `key`."""
     if existing := find_submission(db, key):
         return existing
@@ -186,17 +192,17 @@ def insert_report(db: Database, source: str, data: dict[str, Any], key: str, now
         created_at=stamp,
         updated_at=stamp,
     )
-    situation_id = db["situations"].insert(situation).last_pk
+    situation_id = db.table("situations").insert(situation).last_pk
     renamed = dict(tables.renamed)
     skipped = {*SITUATION_COLUMNS, "territoire", tables.list_field}
     details = {renamed.get(k, k): v for k, v in data.items() if k not in skipped}
     details["situation_id"] = situation_id
-    db[tables.table].insert(details)
-    db[tables.list_table].insert_all(
+    db.table(tables.table).insert(details)
+    db.table(tables.list_table).insert_all(
         [{"situation_id": situation_id, tables.list_column: value} for value in data[tables.list_field]]
     )
-    db["soumissions"].insert({"cle": key, "situation_id": situation_id, "created_at": stamp})
-    return Receipt(situation["reference"], source, data["territoire"])
+    db.table("soumissions").insert({"cle": key, "situation_id": situation_id, "created_at": stamp})
+    return Receipt(str(situation["reference"]), source, data["territoire"])
 
 
 def count_rows(db: Database, table: str) -> int:
@@ -222,9 +228,14 @@ def report_as_json(db: Database, reference: str) -> str | None:
     columns = [d[0] for d in db.execute("SELECT * FROM situations LIMIT 0").description]
     situation = dict(zip(columns, row, strict=True))
     tables = REPORT_TABLES[situation["source"]]
-    details = next(db[tables.table].rows_where("situation_id = ?", [situation["id"]]), {})
-    values = [r[tables.list_column] for r in db[tables.list_table].rows_where("situation_id = ?", [situation["id"]])]
-    return json.dumps({"situation": situation, "rapport": details, tables.list_field: values}, ensure_ascii=False)
+    details = next(db.table(tables.table).rows_where("situation_id = ?", [situation["id"]]), {})
+    values = [
+        r[tables.list_column]
+        for r in db.table(tables.list_table).rows_where("situation_id = ?", [situation["id"]])
+    ]
+    return json.dumps(
+        {"situation": situation, "rapport": details, tables.list_field: values}, ensure_ascii=False
+    )
 
 
 @dataclass
@@ -249,7 +260,7 @@ class Store:
         self.migrations_applied: list[int] = []
 
     def open(self) -> None:
-        """Open the writer connection, check the file, apply migrations; raise DatabaseError on a damaged file."""
+        """Open the writer connection, check the file, migrate; DatabaseError on a damaged file."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer.start()
         self._ready.wait()
@@ -258,7 +269,7 @@ class Store:
             raise self._startup_error
 
     def close(self) -> None:
-        """Finish the queued writes, then close every connection (readers first: the writer checkpoints last)."""
+        """Finish queued writes, close every connection (readers first: the writer checkpoints last)."""
         self._readers.shutdown(wait=True)
         with self._lock:
             for db in self._reader_dbs:
