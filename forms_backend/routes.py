@@ -208,7 +208,7 @@ async def guide_missing(request: Request) -> Response:
 def _form_route(path: str, source: str) -> Route:
     async def endpoint(request: Request) -> Response:
         handler: Callable[[str, Request], Awaitable[Response]] = (
-            show_form if request.method == "GET" else submit_form
+            show_form if request.method in ("GET", "HEAD") else submit_form
         )
         return await handler(source, request)
 
