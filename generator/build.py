@@ -1,34 +1,66 @@
-"""Build the static guide: render Markdown, run MkDocs-Material, index with Pagefind, write the exports."""
+"""Build the static guide: render Markdown, run MkDocs-Material, index with Pagefind, write the exports.
+
+The machine has two cores and MkDocs uses one: the rest of the work is arranged around it. The sheets are
+rendered by two processes, and while MkDocs renders, the other core runs the Pagefind service (fed page by
+page) and draws the charts.
+"""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import shutil
-import subprocess
 import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
+from mkdocs.plugins import BasePlugin
 
 from generator.catalogue import Catalogue, require_valid
-from generator.charts import render_chiffres
+from generator.charts import chiffres_markdown, draw_all
 from generator.errors import BuildError
 from generator.exports import write_exports
 from generator.reference import field_reference, outils_table
 from generator.render import Renderer
+from generator.search_index import IndexPlugin, PagefindService
 
 SITE_CONFIG = Path(__file__).resolve().parent.parent / "site_config"
+# Set just before forking so that the child process shares the renderer instead of unpickling it.
+_RENDERER: Renderer | None = None
 
 
-def render_docs(catalogue: Catalogue, content_dir: Path, docs: Path) -> None:
+def _fork_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
+def _render_slice(start: int, step: int) -> None:
+    assert _RENDERER is not None
+    _RENDERER.render_sheets(start, step)
+
+
+def render_docs(catalogue: Catalogue, content_dir: Path, docs: Path, parallel: bool = True) -> None:
     """Write every page of the guide as Markdown under `docs`, with the theme's extra assets."""
+    global _RENDERER
     extras = {
         "outils": outils_table(catalogue),
         "reference-champs": field_reference(catalogue),
-        "chiffres": render_chiffres(catalogue.chiffres, docs) if catalogue.chiffres else "",
+        "chiffres": chiffres_markdown(catalogue.chiffres) if catalogue.chiffres else "",
     }
-    Renderer(catalogue, docs).render_all(content_dir, extras)
+    renderer = Renderer(catalogue, docs)
+    renderer.render_pages(content_dir, extras)
+    if parallel:
+        _RENDERER = renderer
+        try:
+            with _fork_pool() as pool:
+                other_half = pool.submit(_render_slice, 1, 2)
+                renderer.render_sheets(0, 2)
+                other_half.result()
+        finally:
+            _RENDERER = None
+    else:
+        renderer.render_sheets(0, 1)
     shutil.copytree(SITE_CONFIG / "assets", docs / "assets" / "partaj", dirs_exist_ok=True)
 
 
@@ -52,8 +84,9 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_mkdocs(config_file: Path) -> None:
-    """Run `mkdocs build`; any MkDocs warning (a broken link, a missing page) fails the build."""
+def run_mkdocs(config_file: Path, plugin: BasePlugin | None = None) -> None:  # type: ignore[type-arg]
+    """Run `mkdocs build` (with an extra plugin instance); any MkDocs warning (a broken link, a missing page)
+    fails the build."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -61,7 +94,10 @@ def run_mkdocs(config_file: Path) -> None:
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     try:
-        build(load_config(config_file=str(config_file)))
+        config = load_config(config_file=str(config_file))
+        if plugin is not None:
+            config.plugins["partaj-recherche"] = plugin
+        build(config)
     except Exception as exc:  # MkDocs raises its own exception types for broken configs and templates.
         raise BuildError(f"MkDocs : {exc}") from exc
     finally:
@@ -70,31 +106,27 @@ def run_mkdocs(config_file: Path) -> None:
         raise BuildError("MkDocs a signalé des problèmes :\n" + "\n".join(handler.messages))
 
 
-def run_pagefind(site: Path) -> None:
-    """Index the built site with Pagefind (French; accent-insensitive search)."""
-    from pagefind_bin import get_executable
-
-    result = subprocess.run(
-        [str(get_executable()), "--site", str(site), "--force-language", "fr", "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BuildError(f"Pagefind : {result.stderr or result.stdout}")
-
-
 def build_site(catalogue: Catalogue, content_dir: Path, out: Path) -> None:
     """Build the whole guide into `out` from a catalogue without errors."""
     require_valid(catalogue)
     with tempfile.TemporaryDirectory(prefix="partaj-build-") as tmp:
         workdir = Path(tmp)
-        docs = workdir / "docs"
+        docs, staging, charts_dir = workdir / "docs", workdir / "site", workdir / "chiffres"
         render_docs(catalogue, content_dir, docs)
-        staging = workdir / "site"
-        run_mkdocs(write_mkdocs_config(docs, staging, workdir))
-        run_pagefind(staging)
-        write_exports(catalogue, staging)
+        service = PagefindService("fr")
+        try:
+            with _fork_pool() as pool:
+                charts: Future[None] | None = None
+                if catalogue.chiffres is not None:
+                    charts = pool.submit(draw_all, catalogue.chiffres, charts_dir)
+                run_mkdocs(write_mkdocs_config(docs, staging, workdir), IndexPlugin(service))
+                write_exports(catalogue, staging)
+                service.write(staging / "pagefind")
+                if charts is not None:
+                    charts.result()
+                    shutil.copytree(charts_dir, staging / "chiffres", dirs_exist_ok=True)
+        finally:
+            service.close()
         # Replace the previous site only once the new one is complete.
         if out.exists():
             shutil.rmtree(out)

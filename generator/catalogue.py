@@ -15,13 +15,13 @@ from generator.errors import ContentError, Problem, Severity
 from generator.loader import Document, parse_file
 from generator.schema import (
     KINDS,
+    ChiffresFile,
     Dispositif,
     Entree,
     Fiche,
     Model,
     NomenclaturesFile,
     Offre,
-    ChiffresFile,
     Outil,
     Structure,
     Territoire,
@@ -90,7 +90,9 @@ class _Loader:
 
     def validate(self, doc: Document, model: type[Model]) -> Any:
         if not isinstance(doc.data, dict):
-            self.problems.append(problem_at(doc, (), "ensemble de clés attendu (clé: valeur) au premier niveau"))
+            self.problems.append(
+                problem_at(doc, (), "ensemble de clés attendu (clé: valeur) au premier niveau")
+            )
             return None
         try:
             return model.model_validate(doc.data, context=self.context())
@@ -149,7 +151,9 @@ class _Loader:
                 )
             if item.id in target:
                 other = self.docs[(kind, item.id)].path
-                self.problems.append(problem_at(doc, ("id",), f"« id » : identifiant « {item.id} » déjà utilisé par {other}"))
+                self.problems.append(
+                    problem_at(doc, ("id",), f"« id » : identifiant « {item.id} » déjà utilisé par {other}")
+                )
                 continue
             target[item.id] = item
             self.docs[(kind, item.id)] = doc
@@ -177,7 +181,9 @@ class _Loader:
                 doc = self.docs[(kind, item_id)]
                 for i, ref in enumerate(item.territoires):
                     if territoires and ref not in self.cat.territoires:
-                        self.problems.append(unknown_reference(doc, ("territoires", i), "territoire", ref, territoires))
+                        self.problems.append(
+                            unknown_reference(doc, ("territoires", i), "territoire", ref, territoires)
+                        )
                 if isinstance(item, Offre):
                     self.check_offre(doc, item, dispositifs, structures)
         for item_id, fiche in self.cat.fiches.items():
@@ -188,18 +194,26 @@ class _Loader:
                 )
             if fiche.porteur not in self.cat.structures:
                 doc = self.docs[("fiches", item_id)]
-                self.problems.append(unknown_reference(doc, ("porteur",), "structure", fiche.porteur, structures))
+                self.problems.append(
+                    unknown_reference(doc, ("porteur",), "structure", fiche.porteur, structures)
+                )
         for item_id, outil in self.cat.outils.items():
             if outil.page and self.content_dir and not (self.content_dir / outil.page).is_file():
                 doc = self.docs[("outils", item_id)]
                 self.problems.append(
-                    problem_at(doc, ("page",), f"« page » : page « {outil.page} » introuvable dans {self.content_dir}")
+                    problem_at(
+                        doc,
+                        ("page",),
+                        f"« page » : page « {outil.page} » introuvable dans {self.content_dir}",
+                    )
                 )
 
     def check_offre(self, doc: Document, item: Offre, dispositifs: list[str], structures: list[str]) -> None:
         for i, ref in enumerate(item.dispositifs_lies):
             if ref not in self.cat.dispositifs:
-                self.problems.append(unknown_reference(doc, ("dispositifs_lies", i), "dispositif", ref, dispositifs))
+                self.problems.append(
+                    unknown_reference(doc, ("dispositifs_lies", i), "dispositif", ref, dispositifs)
+                )
         if item.age_min is not None and item.age_max is not None and item.age_min > item.age_max:
             self.problems.append(
                 problem_at(
@@ -220,7 +234,8 @@ class _Loader:
                         "attendu min ≤ max",
                     )
                 )
-        if not self.reachable(item):
+        # An action that has ended has nobody left to contact: only live sheets must be reachable.
+        if not self.reachable(item) and not (isinstance(item, Fiche) and not item.active):
             self.problems.append(
                 problem_at(
                     doc,

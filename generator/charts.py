@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from generator.schema import ChiffresFile, Graphique  # noqa: E402
-
-# Deterministic SVG: same ids and no creation date, so rebuilding does not change the files.
-matplotlib.rcParams.update({"svg.hashsalt": "partaj", "font.family": "DejaVu Sans", "font.size": 10})
+from generator.schema import ChiffresFile, Graphique
 
 
 def _fmt(value: float, unite: str) -> str:
@@ -21,7 +13,14 @@ def _fmt(value: float, unite: str) -> str:
 
 
 def draw(graphique: Graphique, out: Path) -> None:
-    """Write one chart as SVG."""
+    """Write one chart as SVG (matplotlib is imported here: it is slow to import and only needed here)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # Deterministic SVG: same ids and no creation date, so rebuilding does not change the files.
+    matplotlib.rcParams.update({"svg.hashsalt": "partaj", "font.family": "DejaVu Sans", "font.size": 10})
     labels = [v.libelle for v in graphique.valeurs][::-1]
     values = [v.valeur for v in graphique.valeurs][::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(values) + 1.1))
@@ -35,20 +34,27 @@ def draw(graphique: Graphique, out: Path) -> None:
     plt.close(fig)
 
 
-def render_chiffres(chiffres: ChiffresFile, docs: Path) -> str:
-    """Draw every chart under `docs/chiffres/` and return the Markdown that shows them with their tables."""
-    folder = docs / "chiffres"
+def draw_all(chiffres: ChiffresFile, folder: Path) -> None:
+    """Draw every chart as `folder/<id>.svg`."""
     folder.mkdir(parents=True, exist_ok=True)
-    parts = []
     for graphique in chiffres.graphiques:
         draw(graphique, folder / f"{graphique.id}.svg")
+
+
+def chiffres_markdown(chiffres: ChiffresFile) -> str:
+    """The Markdown of « Le plan en chiffres »: each chart (an SVG beside the page) followed by its table.
+
+    The images are raw HTML so that MkDocs does not look for them among the docs: they are drawn in another
+    process during the MkDocs build and copied next to the page afterwards.
+    """
+    parts = []
+    for graphique in chiffres.graphiques:
         rows = "\n".join(f"| {v.libelle} | {_fmt(v.valeur, graphique.unite)} |" for v in graphique.valeurs)
         note = f"\n\n{graphique.note}" if graphique.note else ""
+        alt = f"{graphique.titre} : graphique en barres, les valeurs sont dans le tableau qui suit"
         parts.append(
             f"## {graphique.titre}\n\n"
-            f'<figure class="partaj-chiffre" markdown>\n'
-            f"![{graphique.titre} (les valeurs sont dans le tableau qui suit)](chiffres/{graphique.id}.svg)\n"
-            f"</figure>\n\n"
+            f'<figure class="partaj-chiffre"><img src="{graphique.id}.svg" alt="{alt}" width="720"></figure>\n\n'
             f"| {graphique.titre} | {graphique.unite} |\n|---|---|\n{rows}{note}\n"
         )
     source = chiffres.source

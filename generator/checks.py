@@ -63,7 +63,8 @@ def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = current.model_fields.get(part) if isinstance(current, type) else None
+        is_model = isinstance(current, type) and issubclass(current, BaseModel)
+        field = current.model_fields.get(part) if is_model else None
         if field is None:
             return []
         current = _model_in(field.annotation)
@@ -99,7 +100,11 @@ def translate(err: Any, model: type[BaseModel]) -> tuple[Loc, bool, str]:
     if kind in ("choix", "telephone", "courriel", "url", "date_future"):
         return loc, False, f"« {name} » : {err['msg']}"
     if kind == "literal_error":
-        return loc, False, f"« {name} » : valeur {_describe(value)} non permise ; valeurs permises : {_expected(ctx)}"
+        return (
+            loc,
+            False,
+            f"« {name} » : valeur {_describe(value)} non permise ; valeurs permises : {_expected(ctx)}",
+        )
     if kind in _EXPECTED:
         return loc, False, f"« {name} » : {_EXPECTED[kind]}, trouvé {_describe(value)}"
     if kind == "string_pattern_mismatch":
@@ -109,15 +114,35 @@ def translate(err: Any, model: type[BaseModel]) -> tuple[Loc, bool, str]:
             expected = f"format attendu {ctx.get('pattern')}"
         return loc, False, f"« {name} » : valeur « {value} » invalide : {expected}"
     if kind == "string_too_short":
-        return loc, False, f"« {name} » : texte trop court, au moins {ctx.get('min_length')} caractères attendus"
+        return (
+            loc,
+            False,
+            f"« {name} » : texte trop court, au moins {ctx.get('min_length')} caractères attendus",
+        )
     if kind == "string_too_long":
-        return loc, False, f"« {name} » : texte trop long, au plus {ctx.get('max_length')} caractères attendus"
+        return (
+            loc,
+            False,
+            f"« {name} » : texte trop long, au plus {ctx.get('max_length')} caractères attendus",
+        )
     if kind == "too_short":
-        return loc, False, f"« {name} » : au moins {ctx.get('min_length')} élément(s) attendu(s), trouvé {_describe(value)}"
+        return (
+            loc,
+            False,
+            f"« {name} » : au moins {ctx.get('min_length')} élément(s) attendu(s), trouvé {_describe(value)}",
+        )
     if kind == "greater_than_equal":
-        return loc, False, f"« {name} » : nombre supérieur ou égal à {ctx.get('ge')} attendu, trouvé {_describe(value)}"
+        return (
+            loc,
+            False,
+            f"« {name} » : nombre supérieur ou égal à {ctx.get('ge')} attendu, trouvé {_describe(value)}",
+        )
     if kind == "less_than_equal":
-        return loc, False, f"« {name} » : nombre inférieur ou égal à {ctx.get('le')} attendu, trouvé {_describe(value)}"
+        return (
+            loc,
+            False,
+            f"« {name} » : nombre inférieur ou égal à {ctx.get('le')} attendu, trouvé {_describe(value)}",
+        )
     return loc, False, f"« {name} » : {err['msg']}"
 
 
@@ -138,7 +163,9 @@ def _field_description(model: type[BaseModel], loc: Loc) -> str:
     return field.description or "" if field is not None else ""
 
 
-def validation_problems(doc: Document, exc: ValidationError, model: type[BaseModel], base: Loc = ()) -> list[Problem]:
+def validation_problems(
+    doc: Document, exc: ValidationError, model: type[BaseModel], base: Loc = ()
+) -> list[Problem]:
     """Every pydantic error of one document, located in its file."""
     problems = []
     for err in exc.errors(include_url=False):

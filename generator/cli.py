@@ -17,12 +17,16 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (("check", "valider le contenu"), ("build", "construire le site statique")):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--data", type=Path, default=Path("data"), help="dossier des fiches YAML")
-        cmd.add_argument("--content", type=Path, default=Path("content"), help="dossier des pages éditoriales")
+        cmd.add_argument(
+            "--content", type=Path, default=Path("content"), help="dossier des pages éditoriales"
+        )
         cmd.add_argument("--strict", action="store_true", help="les avertissements deviennent des erreurs")
         cmd.add_argument(
             "--fraicheur", type=int, default=DEFAULT_FRESHNESS_MONTHS, help="âge maximal de date_maj, en mois"
         )
-    sub.choices["build"].add_argument("--out", type=Path, default=Path("site"), help="dossier du site produit")
+    sub.choices["build"].add_argument(
+        "--out", type=Path, default=Path("site"), help="dossier du site produit"
+    )
     sub.add_parser("schemas", help="régénérer les schémas JSON des fichiers YAML (dossier schemas/)")
     return parser
 
@@ -41,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         print(problem.format())
     fatal = catalogue.problems if args.strict else catalogue.errors
     if fatal:
-        print(f"{len(catalogue.errors)} erreur(s), {len(catalogue.warnings)} avertissement(s).", file=sys.stderr)
+        print(
+            f"{len(catalogue.errors)} erreur(s), {len(catalogue.warnings)} avertissement(s).", file=sys.stderr
+        )
         return 1
     if args.command == "check":
         counts = f"{len(catalogue.fiches)} fiches, {len(catalogue.dispositifs)} dispositifs"

@@ -45,7 +45,9 @@ def check_pages(content_dir: Path, today: date, context: dict[str, Any]) -> list
         shown = os.path.relpath(path)
         front, _ = split_front_matter(path.read_text(encoding="utf-8"))
         if front is None:
-            problems.append(Problem(shown, 1, 1, "en-tête manquant : commencez la page par ---, title:, date_maj:, ---"))
+            problems.append(
+                Problem(shown, 1, 1, "en-tête manquant : commencez la page par ---, title:, date_maj:, ---")
+            )
             continue
         doc = parse_text(front, shown, problems)
         if doc is None:

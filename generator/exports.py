@@ -112,7 +112,9 @@ def write_exports(catalogue: Catalogue, out: Path) -> None:
         writer.writerow(CSV_COLUMNS)
         for record in records:
             writer.writerow([_csv_value(record.get(column)) for column in CSV_COLUMNS])
-    services = [di.Service.model_validate(service_record(f)).model_dump(mode="json") for f in _fiches(catalogue)]
+    services = [
+        di.Service.model_validate(service_record(f)).model_dump(mode="json") for f in _fiches(catalogue)
+    ]
     structures = [
         di.Structure.model_validate(
             {
@@ -133,7 +135,9 @@ def write_exports(catalogue: Catalogue, out: Path) -> None:
         for _, s in sorted(catalogue.structures.items())
     ]
     for name, payload in (("services.json", services), ("structures.json", structures)):
-        (out / name).write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        (out / name).write_text(
+            json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
 
 
 def _fiches(catalogue: Catalogue) -> list[Fiche]:

@@ -99,7 +99,10 @@ def choice(values: Iterable[str], description: str) -> Any:
         return value
 
     return Annotated[
-        str, BeforeValidator(_as_str), AfterValidator(check), Field(description=description, json_schema_extra={"enum": list(allowed)})
+        str,
+        BeforeValidator(_as_str),
+        AfterValidator(check),
+        Field(description=description, json_schema_extra={"enum": list(allowed)}),
     ]
 
 

@@ -47,7 +47,9 @@ def write_schemas(out: Path, data_dir: Path = Path("data")) -> list[Path]:
     written = []
     for name, model in SCHEMA_FILES.items():
         path = out / f"{name}.schema.json"
-        text = json.dumps(schema_for(model, nomenclatures), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        text = (
+            json.dumps(schema_for(model, nomenclatures), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        )
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

@@ -10,10 +10,8 @@ import yaml
 
 from generator.errors import Problem
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml is present on supported machines
-    _Loader = yaml.SafeLoader
+# libyaml's loader when present: about ten times faster on thousands of files.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Loc = tuple[str | int, ...]
 
@@ -69,7 +67,12 @@ class _Builder:
                 if key in result:
                     line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                     self.problems.append(
-                        Problem(self.doc.path, line, col, f"clé « {key} » en double : chaque clé ne peut apparaître qu'une fois")
+                        Problem(
+                            self.doc.path,
+                            line,
+                            col,
+                            f"clé « {key} » en double : chaque clé ne peut apparaître qu'une fois",
+                        )
                     )
                 self.doc.keys[key_loc] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, key_loc)
@@ -111,6 +114,8 @@ def parse_file(path: Path, shown: str, problems: list[Problem]) -> Document | No
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, 1, 1, f"encodage invalide ({exc.reason}) : enregistrez le fichier en UTF-8"))
+        problems.append(
+            Problem(shown, 1, 1, f"encodage invalide ({exc.reason}) : enregistrez le fichier en UTF-8")
+        )
         return None
     return parse_text(text, shown, problems)

@@ -14,7 +14,9 @@ def _type(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         kinds = [_type(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
         return " ou ".join(kinds)
     if "$ref" in prop:
-        return "ensemble de clés : " + ", ".join(f"`{k}`" for k in defs[prop["$ref"].split("/")[-1]]["properties"])
+        return "ensemble de clés : " + ", ".join(
+            f"`{k}`" for k in defs[prop["$ref"].split("/")[-1]]["properties"]
+        )
     kind = prop.get("type")
     if kind == "array":
         return "liste de " + _type(prop.get("items", {}), defs)
@@ -43,9 +45,15 @@ def _table(model: type[Model], nomenclatures: dict[str, list[str]]) -> str:
 
 def field_reference(catalogue: Catalogue | None = None) -> str:
     """Markdown tables of every field of fiches, dispositifs and structures, derived from the models."""
-    noms = {n: [e.id for e in entries] for n, entries in (catalogue.nomenclatures if catalogue else {}).items()}
+    noms = {
+        n: [e.id for e in entries] for n, entries in (catalogue.nomenclatures if catalogue else {}).items()
+    }
     parts = []
-    for title, model in (("Fiche action", Fiche), ("Dispositif de droit commun", Dispositif), ("Structure", Structure)):
+    for title, model in (
+        ("Fiche action", Fiche),
+        ("Dispositif de droit commun", Dispositif),
+        ("Structure", Structure),
+    ):
         parts.append(f"### {title}\n\n{_table(model, noms)}\n")
     return "\n".join(parts)
 

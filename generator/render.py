@@ -17,6 +17,7 @@ from generator.catalogue import Catalogue
 from generator.content import split_front_matter
 from generator.schema import Dispositif, Fiche, Offre
 
+_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = "<!-- partaj:{} -->"
 # The thématiques shown as columns of the coverage page: the needs the plan's CTLs meet most.
@@ -45,7 +46,7 @@ def _cell(text: Any) -> str:
 
 
 def _front_matter(front: dict[str, Any]) -> str:
-    return yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
+    return yaml.dump(front, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
 
 
 class Renderer:
@@ -107,13 +108,17 @@ class Renderer:
         context.setdefault("prefix", "../" * depth)
         path.write_text(self.env.get_template(template).render(**context), encoding="utf-8")
 
-    def render_all(self, content_dir: Path, extra: dict[str, str]) -> None:
-        """Every page: editorial content (markers filled from `extra`), sheets, listings, search, coverage."""
+    def render_sheets(self, start: int, step: int) -> None:
+        """The pages of one slice (`start::step`) of the fiches and dispositifs, so processes can share them."""
+        sheets: list[tuple[Offre, str]] = [(f, "fiche") for f in self.fiches]
+        sheets += [(d, "dispositif") for d in self.dispositifs]
+        for offre, kind in sheets[start::step]:
+            self.render_offre(offre, kind)
+
+    def render_pages(self, content_dir: Path, extra: dict[str, str]) -> None:
+        """Every page except the sheets: editorial content, listings, search, coverage."""
+        self.docs.mkdir(parents=True, exist_ok=True)
         self.copy_content(content_dir, extra)
-        for fiche in self.fiches:
-            self.render_offre(fiche, "fiche")
-        for dispositif in self.dispositifs:
-            self.render_offre(dispositif, "dispositif")
         self.render_listings()
         self.render_search()
         self.render_coverage()
@@ -167,7 +172,9 @@ class Renderer:
             pour_qui=self.pour_qui(offre),
             contacts=self.contacts(offre, porteur),
             liees=[self.cat.dispositifs[d] for d in offre.dispositifs_lies],
-            fiches_liees=self.fiches_par_dispositif.get(offre.id, []) if isinstance(offre, Dispositif) else [],
+            fiches_liees=self.fiches_par_dispositif.get(offre.id, [])
+            if isinstance(offre, Dispositif)
+            else [],
         )
 
     def contacts(self, offre: Offre, porteur: Any) -> list[str]:
@@ -268,7 +275,9 @@ class Renderer:
         for key, label in keys:
             if folder != "territoires" and not (fiches[key] or dispositifs[key]):
                 continue
-            items.append({"id": key, "label": label, "fiches": len(fiches[key]), "dispositifs": len(dispositifs[key])})
+            items.append(
+                {"id": key, "label": label, "fiches": len(fiches[key]), "dispositifs": len(dispositifs[key])}
+            )
             self.write(
                 f"{folder}/{key}.md",
                 "liste.md.j2",
@@ -314,17 +323,25 @@ class Renderer:
     def render_coverage(self) -> None:
         categories = [{"id": c, "label": labels.CATEGORIES[c]} for c in COUVERTURE]
         counts: dict[tuple[str, str], int] = defaultdict(int)
+        totals: dict[str, int] = defaultdict(int)
         for fiche in self.fiches:
             if not fiche.active or fiche.exemple:
                 continue
-            for territoire in fiche.territoires:
+            for territoire_id in fiche.territoires:
+                totals[territoire_id] += 1
                 for categorie in {labels.categorie(t) for t in fiche.thematiques}:
-                    counts[(territoire, categorie)] += 1
-        rows = []
+                    counts[(territoire_id, categorie)] += 1
+        rows: list[dict[str, Any]] = []
         for territoire in self.cat.territoires.values():
             row_counts = [counts[(territoire.id, c)] for c in COUVERTURE]
-            total = sum(1 for f in self.fiches if f.active and not f.exemple and territoire.id in f.territoires)
-            rows.append({"id": territoire.id, "label": territoire.nom, "counts": row_counts, "total": total})
+            rows.append(
+                {
+                    "id": territoire.id,
+                    "label": territoire.nom,
+                    "counts": row_counts,
+                    "total": totals[territoire.id],
+                }
+            )
         manques = sum(1 for row in rows for n in row["counts"] if n == 0)
         self.write(
             "manques.md",

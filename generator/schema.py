@@ -5,7 +5,7 @@ Field names follow the data·inclusion schema v1 where a field exists there; dro
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from data_inclusion.schema import v1 as di
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,18 +15,35 @@ from generator.fields import Email, PastDate, Phone, Slug, Url, as_list, choice,
 THEMATIQUES_DI = tuple(t.value for t in di.Thematique)
 CATEGORIES = tuple(dict.fromkeys(t.split("--")[0] for t in THEMATIQUES_DI))
 
-Thematique = choice(CATEGORIES + THEMATIQUES_DI, "Thématique data·inclusion : catégorie ou sous-thématique")
-TypeService = choice((t.value for t in di.TypeService), "Type de service data·inclusion")
-Public = choice((p.value for p in di.Public), "Public data·inclusion")
-Frais = choice((f.value for f in di.Frais), "Gratuit ou payant")
-ModeAccueil = choice((m.value for m in di.ModeAccueil), "Mode d'accueil")
-ModeMobilisation = choice((m.value for m in di.ModeMobilisation), "Mode de mobilisation")
-Mobilisateur = choice((m.value for m in di.PersonneMobilisatrice), "Qui peut mobiliser le service")
-Volet = nomenclature("volets", "Volet du plan : prévention ou réparation")
-FamilleSolution = nomenclature("familles_solution", "Famille de solution")
-Statut = nomenclature("statuts", "Statut du jeune")
-Niveau = nomenclature("niveaux", "Niveau de formation (nomenclature 2019)")
-Prescripteur = nomenclature("orienteurs", "Structure qui prescrit ou oriente")
+if TYPE_CHECKING:  # mypy sees plain strings; pydantic sees the validated, documented choices.
+    Thematique = str
+    TypeService = str
+    Public = str
+    Frais = str
+    ModeAccueil = str
+    ModeMobilisation = str
+    Mobilisateur = str
+    Volet = str
+    FamilleSolution = str
+    Statut = str
+    Niveau = str
+    Prescripteur = str
+else:
+    Thematique = choice(
+        CATEGORIES + THEMATIQUES_DI, "Thématique data·inclusion : catégorie ou sous-thématique"
+    )
+    TypeService = choice((t.value for t in di.TypeService), "Type de service data·inclusion")
+    Public = choice((p.value for p in di.Public), "Public data·inclusion")
+    Frais = choice((f.value for f in di.Frais), "Gratuit ou payant")
+    ModeAccueil = choice((m.value for m in di.ModeAccueil), "Mode d'accueil")
+    ModeMobilisation = choice((m.value for m in di.ModeMobilisation), "Mode de mobilisation")
+    Mobilisateur = choice((m.value for m in di.PersonneMobilisatrice), "Qui peut mobiliser le service")
+    Volet = nomenclature("volets", "Volet du plan : prévention ou réparation")
+    FamilleSolution = nomenclature("familles_solution", "Famille de solution")
+    Statut = nomenclature("statuts", "Statut du jeune")
+    Niveau = nomenclature("niveaux", "Niveau de formation (nomenclature 2019)")
+    Prescripteur = nomenclature("orienteurs", "Structure qui prescrit ou oriente")
+
 ZoneCode = Annotated[str, Field(pattern=r"^(france|\d{2}|2A|2B|97\d|\d{5}|\d{9})$")]
 
 
@@ -37,7 +54,9 @@ class Model(BaseModel):
 class Source(Model):
     """A public source backing the facts of a sheet."""
 
-    titre: Annotated[str, Field(min_length=3, description="Intitulé de la source (texte de loi, page officielle)")]
+    titre: Annotated[
+        str, Field(min_length=3, description="Intitulé de la source (texte de loi, page officielle)")
+    ]
     url: Annotated[Url, Field(description="Adresse de la source")]
 
 
@@ -53,17 +72,25 @@ class Offre(Model):
 
     id: Annotated[Slug, Field(description="Identifiant, égal au nom du fichier sans .yaml")]
     nom: Annotated[str, Field(min_length=3, max_length=150, description="Nom de l'action ou du dispositif")]
-    description: Annotated[str, Field(min_length=20, description="Ce que c'est, en quelques phrases (Markdown)")]
+    description: Annotated[
+        str, Field(min_length=20, description="Ce que c'est, en quelques phrases (Markdown)")
+    ]
     type: Annotated[TypeService, Field(description="Type de service data·inclusion")]
     thematiques: Annotated[list[Thematique], as_list(), Field(min_length=1, description="Thématiques")]
     publics: Annotated[list[Public], as_list(), Field(min_length=1, description="Publics data·inclusion")]
     frais: Annotated[Frais | None, Field(description="gratuit ou payant")] = None
-    frais_precisions: Annotated[str | None, Field(description="Précisions sur les frais ou la rémunération")] = None
+    frais_precisions: Annotated[
+        str | None, Field(description="Précisions sur les frais ou la rémunération")
+    ] = None
     conditions_acces: Annotated[str | None, Field(description="Conditions d'accès, prérequis")] = None
     publics_precisions: Annotated[str | None, Field(description="Précisions sur le public")] = None
     modes_accueil: Annotated[list[ModeAccueil], as_list(), Field(description="Modes d'accueil")] = []
-    modes_mobilisation: Annotated[list[ModeMobilisation], as_list(), Field(description="Modes de mobilisation")] = []
-    mobilisable_par: Annotated[list[Mobilisateur], as_list(), Field(description="usagers et/ou professionnels")] = []
+    modes_mobilisation: Annotated[
+        list[ModeMobilisation], as_list(), Field(description="Modes de mobilisation")
+    ] = []
+    mobilisable_par: Annotated[
+        list[Mobilisateur], as_list(), Field(description="usagers et/ou professionnels")
+    ] = []
     mobilisation_precisions: Annotated[str | None, Field(description="Comment mobiliser, pas à pas")] = None
     lien_mobilisation: Annotated[Url | None, Field(description="Lien pour mobiliser le service")] = None
     zone_eligibilite: Annotated[
@@ -73,7 +100,9 @@ class Offre(Model):
     courriel: Annotated[Email | None, Field(description="Courriel de contact")] = None
     lien_source: Annotated[Url | None, Field(description="Page de référence")] = None
     date_maj: Annotated[PastDate, Field(description="Date de dernière vérification (AAAA-MM-JJ)")]
-    territoires: Annotated[list[Slug], as_list(), Field(description="Identifiants des territoires concernés")] = []
+    territoires: Annotated[
+        list[Slug], as_list(), Field(description="Identifiants des territoires concernés")
+    ] = []
     volet: Annotated[list[Volet], as_list(), Field(description="prevention et/ou reparation")] = []
     famille_solution: Annotated[FamilleSolution, Field(description="Famille de solution")]
     age_min: Annotated[int | None, Field(ge=0, le=99, description="Âge minimal")] = None
@@ -84,15 +113,23 @@ class Offre(Model):
     duree: Annotated[str | None, Field(description="Durée")] = None
     remuneration: Annotated[str | None, Field(description="Rémunération ou allocation du jeune")] = None
     sources: Annotated[list[Source], Field(description="Sources officielles")] = []
-    anciens_noms: Annotated[list[str], as_list(), Field(description="Anciens noms (ex. EMT pour la PMSMP)")] = []
-    dispositifs_lies: Annotated[list[Slug], as_list(), Field(description="Identifiants de dispositifs liés")] = []
-    exemple: Annotated[bool, Field(description="true pour une fiche d'illustration (bandeau « exemple »)")] = False
+    anciens_noms: Annotated[
+        list[str], as_list(), Field(description="Anciens noms (ex. EMT pour la PMSMP)")
+    ] = []
+    dispositifs_lies: Annotated[
+        list[Slug], as_list(), Field(description="Identifiants de dispositifs liés")
+    ] = []
+    exemple: Annotated[
+        bool, Field(description="true pour une fiche d'illustration (bandeau « exemple »)")
+    ] = False
 
 
 class Dispositif(Offre):
     """A national common-law scheme a CTL can propose."""
 
-    operateur: Annotated[str, Field(min_length=2, description="Qui le met en œuvre (ex. les missions locales)")]
+    operateur: Annotated[
+        str, Field(min_length=2, description="Qui le met en œuvre (ex. les missions locales)")
+    ]
     sources: Annotated[list[Source], Field(min_length=1, description="Sources officielles (au moins une)")]
 
 
@@ -102,7 +139,9 @@ class Fiche(Offre):
     porteur: Annotated[Slug, Field(description="Identifiant de la structure qui porte l'action")]
     territoires: Annotated[list[Slug], as_list(), Field(min_length=1, description="Territoires de l'action")]
     volet: Annotated[list[Volet], as_list(), Field(min_length=1, description="prevention et/ou reparation")]
-    beneficiaires: Annotated[Beneficiaires | None, Field(description="Nombre de bénéficiaires attendus")] = None
+    beneficiaires: Annotated[Beneficiaires | None, Field(description="Nombre de bénéficiaires attendus")] = (
+        None
+    )
     active: Annotated[bool, Field(description="false quand l'action est terminée")] = True
     periode: Annotated[str | None, Field(description="Période de l'action (ex. 2010–2011)")] = None
     adresse: Annotated[str | None, Field(description="Adresse du lieu d'accueil")] = None
@@ -139,7 +178,9 @@ class Outil(Model):
     utilisateurs: Annotated[str, Field(description="Utilisateurs ou destinataires")]
     format: Annotated[str, Field(description="Format (papier, électronique…)")]
     transferable: Annotated[bool, Field(description="Transférable à d'autres territoires")]
-    page: Annotated[str | None, Field(description="Page du guide (chemin sous content/) du modèle imprimable")] = None
+    page: Annotated[
+        str | None, Field(description="Page du guide (chemin sous content/) du modèle imprimable")
+    ] = None
     formulaire: Annotated[str | None, Field(pattern=r"^/", description="Formulaire en ligne (chemin)")] = None
     date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
 

@@ -48,7 +48,9 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeou
 
 
 @contextmanager
-def running(cmd: list[str], port: int, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    cmd: list[str], port: int, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server process, wait for its port, stop it at the end."""
     proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})})
     try:

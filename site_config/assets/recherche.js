@@ -22,6 +22,10 @@
     });
     var params = new URLSearchParams(window.location.search);
     var input = element.querySelector("input");
+    if (input) {
+      // Pagefind's field has only a placeholder: give it an accessible name.
+      input.setAttribute("aria-label", "Rechercher une action ou un dispositif");
+    }
     if (input && params.get("q")) {
       input.value = params.get("q");
       input.dispatchEvent(new Event("input", { bubbles: true }));

@@ -68,6 +68,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_site(catalogue, ROOT / "content", out)
     return out
 
+
 VALID_DISPOSITIF = """\
 id: mon-dispositif
 nom: Dispositif d'essai

@@ -90,7 +90,9 @@ CASES = [
     ),
     (
         "unknown-dispositif",
-        with_line("courriel: contact@example.org\n", "courriel: contact@example.org\ndispositifs_lies: [epide]\n"),
+        with_line(
+            "courriel: contact@example.org\n", "courriel: contact@example.org\ndispositifs_lies: [epide]\n"
+        ),
         f"{FICHE}:13:20: « dispositifs_lies[0] » : dispositif « epide » inconnu",
     ),
     (
@@ -113,13 +115,16 @@ CASES = [
     ),
     (
         "age-min-above-max",
-        with_line("courriel: contact@example.org\n", "courriel: contact@example.org\nage_min: 25\nage_max: 16\n"),
+        with_line(
+            "courriel: contact@example.org\n", "courriel: contact@example.org\nage_min: 25\nage_max: 16\n"
+        ),
         f"{FICHE}:13:10: « age_min » : 25 est supérieur à « age_max » (16) ; attendu age_min ≤ age_max",
     ),
     (
         "beneficiaires-min-above-max",
         with_line(
-            "courriel: contact@example.org\n", "courriel: contact@example.org\nbeneficiaires: {min: 50, max: 10}\n"
+            "courriel: contact@example.org\n",
+            "courriel: contact@example.org\nbeneficiaires: {min: 50, max: 10}\n",
         ),
         f"{FICHE}:13:22: « beneficiaires.min » : 50 est supérieur à « beneficiaires.max » (10) ; attendu min ≤ max",
     ),
@@ -138,7 +143,11 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_check_invalid_fiche_reports_exact_message(
-    write_yaml: Callable[[str, str], Path], data_dir: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+    write_yaml: Callable[[str, str], Path],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    expected: str,
 ) -> None:
     monkeypatch.chdir(data_dir.parent)
     write_yaml("fiches/ma-fiche.yaml", text)
@@ -158,7 +167,9 @@ def test_check_reports_every_problem_of_every_file_in_one_run(
 ) -> None:
     monkeypatch.chdir(data_dir.parent)
     write_yaml("fiches/ma-fiche.yaml", with_line("type: atelier\n", "type: stage\nthematique: x\n"))
-    write_yaml("fiches/autre.yaml", VALID_FICHE.replace("id: ma-fiche", "id: autre").replace("publics", "public"))
+    write_yaml(
+        "fiches/autre.yaml", VALID_FICHE.replace("id: ma-fiche", "id: autre").replace("publics", "public")
+    )
     found = problems_of(Path("data"))
     assert [p.split(": ")[0] for p in found] == [
         "data/fiches/autre.yaml:1:1",
@@ -174,16 +185,23 @@ def test_check_duplicate_id_across_kinds_is_an_error(
     monkeypatch.chdir(data_dir.parent)
     write_yaml("fiches/ma-fiche.yaml", VALID_FICHE)
     write_yaml("dispositifs/ma-fiche.yaml", VALID_DISPOSITIF.replace("id: mon-dispositif", "id: ma-fiche"))
-    assert f"{FICHE}:1:5: « id » : « ma-fiche » est déjà l'identifiant d'un dispositif" in problems_of(Path("data"))
+    assert f"{FICHE}:1:5: « id » : « ma-fiche » est déjà l'identifiant d'un dispositif" in problems_of(
+        Path("data")
+    )
 
 
 def test_check_duplicate_territory_is_an_error(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(data_dir.parent)
     path = data_dir / "territoires.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "  - {id: arras, nom: Arras bis, type: associe, "
-                    "departements: ['62'], date_maj: 2026-11-01}\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "  - {id: arras, nom: Arras bis, type: associe, "
+        "departements: ['62'], date_maj: 2026-11-01}\n",
+        encoding="utf-8",
+    )
     found = problems_of(Path("data"))
-    assert any(p.startswith("data/territoires.yaml:") and "identifiant « arras » en double" in p for p in found)
+    assert any(
+        p.startswith("data/territoires.yaml:") and "identifiant « arras » en double" in p for p in found
+    )
 
 
 def test_check_old_date_is_a_warning_fatal_with_strict(
@@ -212,7 +230,10 @@ def test_check_sheet_without_contact_is_a_warning(
 
 
 def test_cli_check_exit_codes_and_output(
-    write_yaml: Callable[[str, str], Path], data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    write_yaml: Callable[[str, str], Path],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(data_dir.parent)
     write_yaml("fiches/ma-fiche.yaml", VALID_FICHE)
@@ -234,7 +255,11 @@ def test_cli_check_freshness_limit_is_configurable(
 
 def test_cli_check_real_content_passes_strict() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "check", "--strict"], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "generator", "check", "--strict"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout
     assert result.stdout == ""

@@ -20,7 +20,9 @@ def catalogue() -> Catalogue:
 
 
 @pytest.mark.parametrize("relative", DATA_FILES)
-def test_data_file_has_no_problem(catalogue: Catalogue, relative: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_file_has_no_problem(
+    catalogue: Catalogue, relative: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     found = [p.format() for p in catalogue.problems if Path(p.path).resolve() == (ROOT / relative).resolve()]
     assert found == []
 
@@ -49,7 +51,9 @@ def test_data_has_the_eight_territories(catalogue: Catalogue) -> None:
 def test_data_has_at_least_twenty_sourced_dispositifs(catalogue: Catalogue) -> None:
     assert len(catalogue.dispositifs) >= 20
     for dispositif in catalogue.dispositifs.values():
-        assert dispositif.sources and all(s.url.startswith("https://") for s in dispositif.sources), dispositif.id
+        assert dispositif.sources and all(s.url.startswith("https://") for s in dispositif.sources), (
+            dispositif.id
+        )
 
 
 def test_data_keeps_the_seed_names_as_aliases(catalogue: Catalogue) -> None:
@@ -65,7 +69,9 @@ def test_data_ids_are_unique_across_fiches_and_dispositifs(catalogue: Catalogue)
 def test_data_illustrative_sheets_are_marked(catalogue: Catalogue) -> None:
     for fiche in catalogue.fiches.values():
         porteur = catalogue.structures[fiche.porteur]
-        assert not porteur.exemple or fiche.exemple, f"{fiche.id} cite une structure d'exemple sans être un exemple"
+        assert not porteur.exemple or fiche.exemple, (
+            f"{fiche.id} cite une structure d'exemple sans être un exemple"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_FILES))

@@ -15,7 +15,16 @@ from tests.conftest import axe_violations, free_port, running
 @pytest.fixture(scope="module")
 def site_url(built_site: Path) -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(built_site)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(built_site),
+    ]
     with running(cmd, port):
         yield f"http://127.0.0.1:{port}"
 
@@ -54,7 +63,12 @@ def test_search_result_opens_its_fiche(page: Any, site_url: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/fiches/ctl-valenciennes/", "/trouver-une-solution/", "/boite-a-outils/charte-de-confidentialite/"],
+    [
+        "/",
+        "/fiches/ctl-valenciennes/",
+        "/trouver-une-solution/",
+        "/boite-a-outils/charte-de-confidentialite/",
+    ],
 )
 def test_page_has_no_serious_accessibility_violation(page: Any, site_url: str, path: str) -> None:
     page.goto(f"{site_url}{path}")
