@@ -1,0 +1,175 @@
+"""The SQLite store: pragmas, migrations, references, grouped commits, refusal of a damaged file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlite_utils import Database
+
+from forms_backend import store
+from forms_backend.errors import DatabaseError
+from forms_backend.migrations import LATEST_VERSION
+from tests.forms_backend.conftest import valid_orientation
+
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+def cleaned_orientation(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        **valid_orientation(),
+        "jeune_informe": 1,
+        "accord_representant_legal": 0,
+        **changes,
+    }
+    data["sexe"] = data["sexe"] or None
+    data["telephone"] = data["telephone"] or None
+    return data
+
+
+@pytest.fixture
+def opened(tmp_path: Path) -> Any:
+    db = store.Store(tmp_path / "partaj.db")
+    db.open()
+    yield db
+    db.close()
+
+
+def test_writer_connection_has_wal_full_sync_foreign_keys_and_busy_timeout(opened: store.Store) -> None:
+    def pragmas(db: Database) -> tuple[Any, ...]:
+        return tuple(
+            db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        )
+
+    assert opened.submit(pragmas).result() == ("wal", 2, 1, 5000)
+
+
+def test_migrations_apply_once(tmp_path: Path, opened: store.Store) -> None:
+    assert opened.migrations_applied == [1]
+    opened.close()
+    again = store.Store(tmp_path / "partaj.db")
+    again.open()
+    try:
+        assert again.migrations_applied == []
+        assert again.read_sync(store.schema_version) == LATEST_VERSION
+    finally:
+        again.close()
+
+
+def test_references_follow_one_sequence_per_source_and_year(opened: store.Store) -> None:
+    def insert(source: str, year: int, key: str) -> str:
+        data = cleaned_orientation() if source == "orientation" else _rupture()
+        return (
+            opened.submit(lambda db: store.insert_report(db, source, data, key, NOW, year)).result().reference
+        )
+
+    assert insert("rupture", 2026, "a") == "RUP-2026-000001"
+    assert insert("rupture", 2026, "b") == "RUP-2026-000002"
+    assert insert("orientation", 2026, "c") == "ORI-2026-000001"
+    assert insert("rupture", 2027, "d") == "RUP-2027-000001"
+
+
+def _rupture() -> dict[str, Any]:
+    from tests.forms_backend.conftest import valid_rupture
+
+    data: dict[str, Any] = {**valid_rupture(), "jeune_informe": 1}
+    for key in ("courriel", "declarant_telephone"):
+        data[key] = None
+    return data
+
+
+def test_new_situation_is_nouveau_with_its_source_territory_and_dates(opened: store.Store) -> None:
+    receipt = opened.submit(
+        lambda db: store.insert_report(db, "orientation", cleaned_orientation(), "k", NOW, 2026)
+    ).result()
+
+    row = opened.read_sync(
+        lambda db: db.execute(
+            "SELECT statut, source, territoire, nom, prenom, created_at, updated_at FROM situations "
+            "WHERE reference = ?",
+            [receipt.reference],
+        ).fetchone()
+    )
+    assert row == (
+        "nouveau",
+        "orientation",
+        "roubaix-tourcoing",
+        "Bernard",
+        "Yanis",
+        "2026-03-04T10:00:00.000000Z",
+        "2026-03-04T10:00:00.000000Z",
+    )
+
+
+def test_failing_job_in_a_group_does_not_undo_the_others(opened: store.Store) -> None:
+    release = threading.Event()
+    blocker = opened.submit(lambda db: release.wait(5))
+
+    def insert(key: str) -> Any:
+        return opened.submit(
+            lambda db: store.insert_report(db, "orientation", cleaned_orientation(), key, NOW, 2026)
+        )
+
+    def failing(db: Database) -> None:
+        store.insert_report(db, "orientation", cleaned_orientation(), "echec", NOW, 2026)
+        raise RuntimeError("échec au milieu du groupe")
+
+    before, broken, after = insert("avant"), opened.submit(failing), insert("apres")
+    release.set()
+
+    assert blocker.result() is True
+    assert before.result().reference == "ORI-2026-000001"
+    with pytest.raises(RuntimeError):
+        broken.result()
+    assert after.result().reference == "ORI-2026-000002"
+    assert opened.read_sync(lambda db: store.count_rows(db, "situations")) == 2
+    assert opened.read_sync(lambda db: store.find_submission(db, "echec")) is None
+
+
+def test_writes_from_the_event_loop_run_in_the_writer_thread(opened: store.Store) -> None:
+    async def main() -> set[str]:
+        names = await asyncio.gather(
+            *(opened.write(lambda db: threading.current_thread().name) for _ in range(20))
+        )
+        return set(names)
+
+    assert asyncio.run(main()) == {"partaj-ecriture"}
+
+
+def test_garbage_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "partaj.db"
+    path.write_bytes(b"ceci n'est pas une base SQLite" * 200)
+
+    with pytest.raises(DatabaseError, match="base de données endommagée ou qui n'est pas une base SQLite"):
+        store.Store(path).open()
+
+
+def test_damaged_pages_are_caught_by_quick_check(tmp_path: Path) -> None:
+    path = tmp_path / "partaj.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA page_size = 1024")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        conn.execute("CREATE INDEX t_v ON t(v)")
+        conn.executemany("INSERT INTO t (v) VALUES (?)", [(f"valeur {i}" * 5,) for i in range(2000)])
+    raw = bytearray(path.read_bytes())
+    for offset in range(20 * 1024, 40 * 1024, 1024):
+        raw[offset + 8 : offset + 100] = b"\xff" * 92
+    path.write_bytes(bytes(raw))
+
+    with pytest.raises(DatabaseError, match="restaurez la dernière sauvegarde"):
+        store.Store(path).open()
+
+
+def test_schema_newer_than_the_software_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "partaj.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+
+    with pytest.raises(DatabaseError, match="plus récente que celle de ce logiciel"):
+        store.Store(path).open()
