@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from generator.checks import months_between, problem_at, show_loc, unknown_reference, validation_problems
 from generator.errors import ContentError, Problem, Severity
-from generator.loader import Document, parse_file
+from generator.loader import Document, Loc, parse_file
 from generator.schema import (
     KINDS,
     ChiffresFile,
@@ -79,6 +79,7 @@ class _Loader:
         self.freshness = freshness_months
         self.cat = Catalogue()
         self.docs: dict[tuple[str, str], Document] = {}
+        self.parsed: list[tuple[str, Document]] = []
 
     @property
     def problems(self) -> list[Problem]:
@@ -137,6 +138,7 @@ class _Loader:
             doc = parse_file(path, _shown(path), self.problems)
             if doc is None:
                 continue
+            self.parsed.append((kind, doc))
             item = self.validate(doc, model)
             if item is None:
                 continue
@@ -173,78 +175,57 @@ class _Loader:
             )
 
     def cross_check(self) -> None:
-        territoires = sorted(self.cat.territoires)
-        dispositifs = sorted(self.cat.dispositifs)
-        structures = sorted(self.cat.structures)
-        for kind in ("dispositifs", "fiches", "structures"):
-            for item_id, item in getattr(self.cat, kind).items():
-                doc = self.docs[(kind, item_id)]
-                for i, ref in enumerate(item.territoires):
-                    if territoires and ref not in self.cat.territoires:
-                        self.problems.append(
-                            unknown_reference(doc, ("territoires", i), "territoire", ref, territoires)
-                        )
-                if isinstance(item, Offre):
-                    self.check_offre(doc, item, dispositifs, structures)
-        for item_id, fiche in self.cat.fiches.items():
-            if item_id in self.cat.dispositifs:
-                doc = self.docs[("fiches", item_id)]
-                self.problems.append(
-                    problem_at(doc, ("id",), f"« id » : « {item_id} » est déjà l'identifiant d'un dispositif")
-                )
-            if fiche.porteur not in self.cat.structures:
-                doc = self.docs[("fiches", item_id)]
-                self.problems.append(
-                    unknown_reference(doc, ("porteur",), "structure", fiche.porteur, structures)
-                )
+        """References and ranges, read from the raw data so that files with other errors are checked too."""
+        known = {
+            "territoire": sorted(self.cat.territoires),
+            "structure": sorted(self.cat.structures),
+            "dispositif": sorted(self.cat.dispositifs),
+        }
+        fields = {"territoires": "territoire", "porteur": "structure", "dispositifs_lies": "dispositif"}
+        for kind, doc in self.parsed:
+            data = doc.data if isinstance(doc.data, dict) else {}
+            for key, target in fields.items():
+                values = data.get(key)
+                refs = list(enumerate(values)) if isinstance(values, list) else [(None, values)]
+                for i, ref in refs:
+                    # Without a valid territory file every territory would look unknown: say it once, there.
+                    skip = target == "territoire" and not known[target]
+                    if isinstance(ref, str) and ref not in known[target] and not skip:
+                        loc: tuple[str | int, ...] = (key,) if i is None else (key, i)
+                        self.problems.append(unknown_reference(doc, loc, target, ref, known[target]))
+            self.check_range(doc, data, ("age_min",), ("age_max",))
+            beneficiaires = data.get("beneficiaires")
+            if isinstance(beneficiaires, dict):
+                self.check_range(doc, beneficiaires, ("beneficiaires", "min"), ("beneficiaires", "max"))
+            if kind == "fiches" and data.get("id") in self.cat.dispositifs:
+                message = f"« id » : « {data['id']} » est déjà l'identifiant d'un dispositif"
+                self.problems.append(problem_at(doc, ("id",), message))
         for item_id, outil in self.cat.outils.items():
             if outil.page and self.content_dir and not (self.content_dir / outil.page).is_file():
                 doc = self.docs[("outils", item_id)]
-                self.problems.append(
-                    problem_at(
-                        doc,
-                        ("page",),
-                        f"« page » : page « {outil.page} » introuvable dans {self.content_dir}",
+                message = f"« page » : page « {outil.page} » introuvable dans {self.content_dir}"
+                self.problems.append(problem_at(doc, ("page",), message))
+        for kind in ("dispositifs", "fiches"):
+            for item_id, item in getattr(self.cat, kind).items():
+                # An action that has ended has nobody left to contact: only live sheets must be reachable.
+                if not self.reachable(item) and not (isinstance(item, Fiche) and not item.active):
+                    self.problems.append(
+                        problem_at(
+                            self.docs[(kind, item_id)],
+                            (),
+                            "aucun moyen de contact : renseignez telephone, courriel ou lien_mobilisation "
+                            "(ou ceux de la structure porteuse)",
+                            Severity.WARNING,
+                        )
                     )
-                )
 
-    def check_offre(self, doc: Document, item: Offre, dispositifs: list[str], structures: list[str]) -> None:
-        for i, ref in enumerate(item.dispositifs_lies):
-            if ref not in self.cat.dispositifs:
-                self.problems.append(
-                    unknown_reference(doc, ("dispositifs_lies", i), "dispositif", ref, dispositifs)
-                )
-        if item.age_min is not None and item.age_max is not None and item.age_min > item.age_max:
-            self.problems.append(
-                problem_at(
-                    doc,
-                    ("age_min",),
-                    f"« age_min » : {item.age_min} est supérieur à « age_max » ({item.age_max}) ; "
-                    "attendu age_min ≤ age_max",
-                )
-            )
-        if isinstance(item, Fiche) and item.beneficiaires and item.beneficiaires.max is not None:
-            low, high = item.beneficiaires.min, item.beneficiaires.max
-            if low > high:
-                self.problems.append(
-                    problem_at(
-                        doc,
-                        ("beneficiaires", "min"),
-                        f"« beneficiaires.min » : {low} est supérieur à « beneficiaires.max » ({high}) ; "
-                        "attendu min ≤ max",
-                    )
-                )
-        # An action that has ended has nobody left to contact: only live sheets must be reachable.
-        if not self.reachable(item) and not (isinstance(item, Fiche) and not item.active):
-            self.problems.append(
-                problem_at(
-                    doc,
-                    (),
-                    "aucun moyen de contact : renseignez telephone, courriel ou lien_mobilisation "
-                    "(ou ceux de la structure porteuse)",
-                    Severity.WARNING,
-                )
-            )
+    def check_range(self, doc: Document, data: dict[str, Any], low_loc: Loc, high_loc: Loc) -> None:
+        low, high = data.get(str(low_loc[-1])), data.get(str(high_loc[-1]))
+        if isinstance(low, int) and isinstance(high, int) and low > high:
+            low_name, high_name = show_loc(low_loc), show_loc(high_loc)
+            expected = f"{low_loc[-1]} ≤ {high_loc[-1]}" if len(low_loc) == 1 else "min ≤ max"
+            message = f"« {low_name} » : {low} est supérieur à « {high_name} » ({high}) ; attendu {expected}"
+            self.problems.append(problem_at(doc, low_loc, message))
 
     def reachable(self, item: Offre) -> bool:
         if item.telephone or item.courriel or item.lien_mobilisation:

@@ -40,6 +40,11 @@ def _md(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _attr(text: str) -> str:
+    """Text safe inside an HTML attribute value."""
+    return _md(text).replace('"', "&quot;")
+
+
 def _cell(text: Any) -> str:
     """Text safe inside one Markdown table cell."""
     return _md(text).replace("|", "\\|").replace("\n", " ")
@@ -155,8 +160,9 @@ class Renderer:
             else "Tous les territoires (dispositif national)"
         )
         front = {
-            "title": offre.nom,
-            "description": _first_sentence(offre.description),
+            # MkDocs' templates do not escape: the front matter carries text already safe for HTML attributes.
+            "title": _attr(offre.nom),
+            "description": _attr(_first_sentence(offre.description)),
             "date_maj": offre.date_maj,
             "filtres": self.filtres(offre, nature),
         }

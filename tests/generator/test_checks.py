@@ -263,3 +263,13 @@ def test_cli_check_real_content_passes_strict() -> None:
     )
     assert result.returncode == 0, result.stdout
     assert result.stdout == ""
+
+
+def test_check_reports_references_of_a_file_with_other_errors(
+    write_yaml: Callable[[str, str], Path], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(data_dir.parent)
+    text = with_line("type: atelier\n", "type: stage\n").replace("[valenciennes]", "[valencienne]")
+    write_yaml("fiches/ma-fiche.yaml", text)
+    found = problems_of(Path("data"))
+    assert [p.split(": ")[0] for p in found] == [f"{FICHE}:4:7", f"{FICHE}:9:15"]
