@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,7 +25,7 @@ from forms_backend.app import create_app, load_forms_catalogue
 from forms_backend.security import FormToken
 from forms_backend.settings import RateLimit, Settings
 from generator.catalogue import Catalogue
-from tests.conftest import ROOT, free_port, running
+from tests.conftest import ROOT, free_port, wait_for_port
 
 SECRET = "clé-de-test-" + "x" * 40
 TODAY = date.today()
@@ -185,12 +186,26 @@ def receipt_reference(response: httpx.Response) -> str:
     return value.split("|", 1)[0]
 
 
-@contextmanager
-def live_server(tmp_path: Path, **env: str) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
-    """`python -m forms_backend serve` on a free loopback port; yields (base URL, database path, process)."""
-    port = free_port()
+@dataclass
+class LiveServer:
+    """A `python -m forms_backend serve` process on a free loopback port, its database and its output."""
+
+    url: str
+    db_path: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(tmp_path: Path, port: int | None = None, **env: str) -> LiveServer:
+    """Start the real server (uvicorn) on the real SQLite file `tmp_path/partaj.db`; wait until it listens."""
+    port = port or free_port()
     db_path = tmp_path / "partaj.db"
+    log_path = tmp_path / f"serveur-{port}-{time.monotonic_ns()}.log"
     environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PARTAJ_")},
         "PARTAJ_SECRET_KEY": SECRET,
         "PARTAJ_SITE_DIR": str(tmp_path / "pas-de-guide"),
         "PARTAJ_RATE_LIMIT": "100000/600",
@@ -198,8 +213,35 @@ def live_server(tmp_path: Path, **env: str) -> Iterator[tuple[str, Path, subproc
         **env,
     }
     cmd = [sys.executable, "-m", "forms_backend", "serve", "--port", str(port), "--db", str(db_path)]
-    with running(cmd, port, {**os.environ, **environment}) as proc:
-        yield f"http://127.0.0.1:{port}", db_path, proc
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    server = LiveServer(f"http://127.0.0.1:{port}", db_path, log_path, process)
+    try:
+        wait_for_port(port, process)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def stop_server(server: LiveServer) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@contextmanager
+def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
+    """A running server for the duration of a `with` block."""
+    server = start_server(tmp_path, **env)
+    try:
+        yield server
+    finally:
+        stop_server(server)
 
 
 class _FormState(HTMLParser):
