@@ -12,7 +12,6 @@
       bundlePath: base.pathname,
       showImages: false,
       showSubResults: false,
-      resetStyles: false,
       pageSize: 10,
       openFilters: ["territoire"],
       translations: {
