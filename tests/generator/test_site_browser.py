@@ -77,3 +77,17 @@ def test_page_has_no_serious_accessibility_violation(page: Any, site_url: str, p
         page.locator(".pagefind-ui__result").first.wait_for()
     violations = axe_violations(page)
     assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/dispositifs/contrat-apprentissage/", "/boite-a-outils/contrat-engagement/"]
+)
+def test_page_prints_without_navigation(page: Any, site_url: str, path: str) -> None:
+    page.goto(f"{site_url}{path}")
+    assert page.locator(".md-header").is_visible()
+    page.emulate_media(media="print")
+    for chrome in (".md-header", ".md-sidebar--primary", ".md-footer"):
+        assert not page.locator(chrome).first.is_visible(), chrome
+    assert page.locator("article h1").is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
