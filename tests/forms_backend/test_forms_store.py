@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,9 @@ def test_writes_from_the_event_loop_run_in_the_writer_thread(opened: store.Store
         )
         return set(names)
 
-    assert asyncio.run(main()) == {"partaj-ecriture"}
+    # A thread of its own: Playwright's sync API may have left an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(lambda: asyncio.run(main())).result() == {"partaj-ecriture"}
 
 
 def test_garbage_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
