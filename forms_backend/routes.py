@@ -142,19 +142,21 @@ async def submit_form(source: str, request: Request) -> Response:
         log.warning("envoi écarté (pot de miel ou remplissage trop rapide) sur le formulaire %s", source)
         svc.limiter.record(client)
         return _to_receipt(svc, _decoy_receipt(source, data.get("territoire")))
-    submitted = {name: [v for v in data.getlist(name) if isinstance(v, str)] for name in data}
+    submitted: dict[str, list[str]] = {}
+    for name, value in data.multi_items():
+        if isinstance(value, str):
+            submitted.setdefault(name, []).append(value)
     result = validate(form, submitted, today_in(svc.settings.tz))
     if result.cleaned is None:
         return _render_form(request, form, token, cookie, result, status_code=422)
     key = submission_key(token, result.cleaned)
-    if existing := await svc.store.read(partial(store.find_submission, key=key)):
-        log.info("envoi rejoué : %s déjà enregistré", existing.reference)
-        return _to_receipt(svc, existing)
     if retry := svc.limiter.retry_after(client):
+        # Over the limit, a replay of a report already stored still gets its receipt.
+        if existing := await svc.store.read(partial(store.find_submission, key=key)):
+            return _to_receipt(svc, existing)
         log.warning("limite d'envois atteinte sur le formulaire %s", source)
-        return error_page(
-            request, 429, headers={"retry-after": str(retry)}, retry_minutes=max(1, (retry + 59) // 60)
-        )
+        minutes = max(1, (retry + 59) // 60)
+        return error_page(request, 429, headers={"retry-after": str(retry)}, retry_minutes=minutes)
     now = datetime.now(UTC)
     cleaned = result.cleaned
     receipt = await svc.store.write(

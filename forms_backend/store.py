@@ -155,15 +155,20 @@ def migrate(db: Database, path: Path) -> list[int]:
 def next_reference(db: Database, source: str, year: int) -> str:
     """Next reference of a source for a year (`RUP-2026-000123`); call inside the writing transaction."""
     prefix = PREFIXES[source]
-    db.execute(
+    number = db.conn.execute(
         "INSERT INTO sequences (prefixe, annee, dernier) VALUES (?, ?, 1) "
-        "ON CONFLICT (prefixe, annee) DO UPDATE SET dernier = dernier + 1",
+        "ON CONFLICT (prefixe, annee) DO UPDATE SET dernier = dernier + 1 RETURNING dernier",
         [prefix, year],
-    )
-    number = db.execute(
-        "SELECT dernier FROM sequences WHERE prefixe = ? AND annee = ?", [prefix, year]
     ).fetchone()[0]
     return f"{prefix}-{year}-{number:06d}"
+
+
+def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
+    """INSERT one row; column names are the backend's own (form field names), never user input."""
+    columns = ", ".join(f"[{name}]" for name in row)
+    marks = ", ".join("?" for _ in row)
+    cursor = db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+    return int(cursor.lastrowid or 0)
 
 
 def find_submission(db: Database, key: str) -> Receipt | None:
@@ -192,16 +197,17 @@ def insert_report(
         created_at=stamp,
         updated_at=stamp,
     )
-    situation_id = db.table("situations").insert(situation).last_pk
+    situation_id = _insert(db, "situations", situation)
     renamed = dict(tables.renamed)
     skipped = {*SITUATION_COLUMNS, "territoire", tables.list_field}
     details = {renamed.get(k, k): v for k, v in data.items() if k not in skipped}
     details["situation_id"] = situation_id
-    db.table(tables.table).insert(details)
-    db.table(tables.list_table).insert_all(
-        [{"situation_id": situation_id, tables.list_column: value} for value in data[tables.list_field]]
+    _insert(db, tables.table, details)
+    db.conn.executemany(
+        f"INSERT INTO [{tables.list_table}] (situation_id, [{tables.list_column}]) VALUES (?, ?)",
+        [(situation_id, value) for value in data[tables.list_field]],
     )
-    db.table("soumissions").insert({"cle": key, "situation_id": situation_id, "created_at": stamp})
+    _insert(db, "soumissions", {"cle": key, "situation_id": situation_id, "created_at": stamp})
     return Receipt(str(situation["reference"]), source, data["territoire"])
 
 
@@ -341,22 +347,21 @@ class Store:
         jobs = [job for job in batch if job.future.set_running_or_notify_cancel()]
         if not jobs:
             return
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except Exception as exc:
-            for job in jobs:
-                job.future.set_exception(exc)
-            return
         outcomes: list[tuple[_Job, Any, Exception | None]] = []
-        for job in jobs:
-            try:
-                with db.atomic():
-                    outcomes.append((job, job.fn(db), None))
-            except Exception as exc:
-                outcomes.append((job, None, exc))
         try:
-            db.execute("COMMIT")
+            db.conn.execute("BEGIN IMMEDIATE")
+            for job in jobs:
+                # Each job in its own savepoint: a failing one is undone alone, the group still commits.
+                db.conn.execute("SAVEPOINT travail")
+                try:
+                    outcomes.append((job, job.fn(db), None))
+                except Exception as exc:
+                    db.conn.execute("ROLLBACK TO travail")
+                    outcomes.append((job, None, exc))
+                db.conn.execute("RELEASE travail")
+            db.conn.execute("COMMIT")
         except Exception as exc:
+            # The transaction itself failed (disk full, I/O error…): nothing of the group is stored.
             db.rollback()
             for job in jobs:
                 job.future.set_exception(exc)
