@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
@@ -70,6 +71,11 @@ class Champ:
     def multiple(self) -> bool:
         return self.kind == "checkboxes"
 
+    @cached_property
+    def allowed(self) -> frozenset[str]:
+        """The ids a choice field accepts."""
+        return frozenset(value for value, _ in self.choices)
+
 
 @dataclass(frozen=True)
 class Section:
@@ -90,7 +96,7 @@ class Formulaire:
     sections: tuple[Section, ...]
     rules: tuple[Callable[[dict[str, Any], dict[str, str], date], None], ...] = ()
 
-    @property
+    @cached_property
     def champs(self) -> tuple[Champ, ...]:
         return tuple(c for s in self.sections for c in s.champs)
 
@@ -157,7 +163,7 @@ def _check_text(champ: Champ, value: str) -> tuple[Any, str | None]:
         parsed = parse_date(value)
         return parsed, None if parsed else BAD_DATE
     if champ.kind in ("select", "radio"):
-        return value, None if value in dict(champ.choices) else UNKNOWN_CHOICE
+        return value, None if value in champ.allowed else UNKNOWN_CHOICE
     return value, None
 
 
@@ -170,8 +176,7 @@ def validate(form: Formulaire, submitted: Mapping[str, Sequence[str]], today: da
         if champ.multiple:
             chosen = list(dict.fromkeys(v for v in raw if v))
             result.values[champ.name] = chosen
-            allowed = dict(champ.choices)
-            if any(v not in allowed for v in chosen):
+            if any(v not in champ.allowed for v in chosen):
                 result.errors[champ.name] = UNKNOWN_CHOICE
             elif champ.required and not chosen:
                 result.errors[champ.name] = REQUIRED_MULTI
