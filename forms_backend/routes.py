@@ -221,6 +221,7 @@ def routes(site_dir: Path | None) -> list[BaseRoute]:
     """Every route of the app; the static guide, when built, is mounted last at `/`."""
     listed: list[BaseRoute] = [
         Route("/sante", health, methods=["GET"], name="sante"),
+        Route("/formulaires", lambda request: RedirectResponse("/formulaires/", status_code=308)),
         Route("/formulaires/", forms_index, methods=["GET"], name="formulaires"),
         Route("/formulaires/recu", receipt_page, methods=["GET"], name="recu"),
         _form_route("/formulaires/rupture", "rupture"),

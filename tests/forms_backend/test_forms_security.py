@@ -417,3 +417,12 @@ def test_form_token_round_trip() -> None:
     assert FormToken.decode(SECRET, token.encode(SECRET), "rupture") == FormToken(
         "rupture", 1_700_000_000.123, token.nonce
     )
+
+
+def test_forms_index_lists_both_forms(client: TestClient) -> None:
+    response = client.get("/formulaires")
+
+    assert response.status_code == 200
+    assert str(response.url) == "http://testserver/formulaires/"
+    assert 'href="/formulaires/rupture"' in response.text
+    assert 'href="/formulaires/orientation"' in response.text
