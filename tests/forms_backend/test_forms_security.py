@@ -426,3 +426,27 @@ def test_forms_index_lists_both_forms(client: TestClient) -> None:
     assert str(response.url) == "http://testserver/formulaires/"
     assert 'href="/formulaires/rupture"' in response.text
     assert 'href="/formulaires/orientation"' in response.text
+
+
+def test_head_on_a_form_answers_like_get(client: TestClient) -> None:
+    response = client.head("/formulaires/orientation")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_https_deployment_uses_host_prefixed_secure_cookies_and_hsts(
+    tmp_path: Path, catalogue: Catalogue, db: Path
+) -> None:
+    settings = make_settings(tmp_path, base_url="https://testserver")
+    with TestClient(create_app(settings, catalogue), base_url="https://testserver") as client:
+        page = client.get("/formulaires/rupture")
+        response = post_form(client, "rupture", VALID["rupture"]())
+        receipt = client.get("/formulaires/recu")
+
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("__Host-partaj_csrf=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
+    assert page.headers["strict-transport-security"] == "max-age=31536000"
+    assert receipt_reference(response) in receipt.text
+    assert count(db) == 1
