@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -108,11 +107,11 @@ def _to_receipt(svc: Services, receipt: store.Receipt) -> Response:
     return response
 
 
-def _decoy_receipt(source: str, territoire: Any) -> store.Receipt:
+def _decoy_receipt(source: str, territoire: str) -> store.Receipt:
     """What a bot is shown: the same page as a person, with a reference that matches no situation."""
     year = datetime.now(UTC).year
     reference = f"{store.PREFIXES[source]}-{year}-{secrets.randbelow(900_000) + 100_000:06d}"
-    return store.Receipt(reference, source, str(territoire or ""))
+    return store.Receipt(reference, source, territoire)
 
 
 async def _read_form(request: Request) -> FormData:
@@ -130,25 +129,27 @@ async def submit_form(source: str, request: Request) -> Response:
     sent_csrf = data.get(CSRF_FIELD)
     if not csrf_ok(svc.settings.secret_key, cookie, sent_csrf if isinstance(sent_csrf, str) else None):
         raise HTTPException(403, "csrf")
-    assert cookie is not None
+    if cookie is None:
+        raise HTTPException(403, "csrf")
     raw_token = data.get(FORM_TOKEN_FIELD)
     token = (
         FormToken.decode(svc.settings.secret_key, raw_token, source) if isinstance(raw_token, str) else None
     )
     if token is None:
         raise HTTPException(400, "jeton")
-    client = request.client.host if request.client else "inconnu"
-    if looks_like_a_bot(data, token, svc.settings.min_fill_seconds, time.time()):
-        log.warning("envoi écarté (pot de miel ou remplissage trop rapide) sur le formulaire %s", source)
-        svc.limiter.record(client)
-        return _to_receipt(svc, _decoy_receipt(source, data.get("territoire")))
     submitted: dict[str, list[str]] = {}
     for name, value in data.multi_items():
         if isinstance(value, str):
             submitted.setdefault(name, []).append(value)
     result = validate(form, submitted, today_in(svc.settings.tz))
     if result.cleaned is None:
+        # Before the bot checks: a person who sends the empty form at once must see what is missing.
         return _render_form(request, form, token, cookie, result, status_code=422)
+    client = request.client.host if request.client else "inconnu"
+    if looks_like_a_bot(data, token, svc.settings.min_fill_seconds, time.time()):
+        log.warning("envoi écarté (pot de miel ou remplissage trop rapide) sur le formulaire %s", source)
+        svc.limiter.record(client)
+        return _to_receipt(svc, _decoy_receipt(source, result.cleaned["territoire"]))
     key = submission_key(token, result.cleaned)
     if retry := svc.limiter.retry_after(client):
         # Over the limit, a replay of a report already stored still gets its receipt.

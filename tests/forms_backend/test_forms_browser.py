@@ -161,7 +161,6 @@ def test_forms_have_no_serious_accessibility_violation(
 ) -> None:
     page.goto(f"{server.url}/formulaires/{source}")
     if with_errors:
-        page.wait_for_timeout(250)  # the minimum fill time (0.2 s here): a quicker send is taken for a bot
         page.fill("#champ-code_postal", "12")
         with page.expect_navigation():
             page.click("button[type=submit]")

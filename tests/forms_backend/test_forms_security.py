@@ -23,6 +23,7 @@ from tests.forms_backend.conftest import (
     SECRET,
     VALID,
     count,
+    field_error,
     form_token,
     hidden,
     make_settings,
@@ -450,3 +451,11 @@ def test_https_deployment_uses_host_prefixed_secure_cookies_and_hsts(
     assert page.headers["strict-transport-security"] == "max-age=31536000"
     assert receipt_reference(response) in receipt.text
     assert count(db) == 1
+
+
+def test_empty_form_sent_at_once_shows_its_errors_not_a_receipt(client: TestClient, db: Path) -> None:
+    response = post_form(client, "rupture", {}, age_seconds=0)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "nom") == "Ce champ est obligatoire."
+    assert count(db) == 0
