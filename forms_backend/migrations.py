@@ -32,6 +32,7 @@ CREATE TABLE situations (
     telephone TEXT,
     courriel TEXT,
     suivi_structure TEXT NOT NULL,
+    cle_envoi TEXT UNIQUE,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 )
@@ -94,16 +95,6 @@ CREATE TABLE orientation_besoins (
 ) WITHOUT ROWID
 """
 
-# One row per stored submission: the key of a form display plus a digest of what was sent, so that a double
-# click or a replay finds the report already stored.
-SOUMISSIONS = """
-CREATE TABLE soumissions (
-    cle TEXT PRIMARY KEY,
-    situation_id INTEGER NOT NULL REFERENCES situations(id) ON DELETE CASCADE,
-    created_at TEXT NOT NULL
-)
-"""
-
 SEQUENCES = """
 CREATE TABLE sequences (
     prefixe TEXT NOT NULL,
@@ -116,7 +107,7 @@ CREATE TABLE sequences (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
-        "situations, rapports de rupture, orientations, soumissions, séquences des références",
+        "situations, rapports de rupture, orientations, séquences des références",
         (
             SITUATIONS,
             "CREATE INDEX situations_territoire_statut ON situations(territoire, statut, created_at)",
@@ -126,8 +117,6 @@ MIGRATIONS: tuple[Migration, ...] = (
             RUPTURE_MOTIFS,
             ORIENTATIONS,
             ORIENTATION_BESOINS,
-            SOUMISSIONS,
-            "CREATE INDEX soumissions_situation ON soumissions(situation_id)",
             SEQUENCES,
         ),
     ),

@@ -174,8 +174,7 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
 def find_submission(db: Database, key: str) -> Receipt | None:
     """The receipt of a submission already stored under this key, if any."""
     row = db.execute(
-        "SELECT s.reference, s.source, s.territoire FROM soumissions AS k "
-        "JOIN situations AS s ON s.id = k.situation_id WHERE k.cle = ?",
+        "SELECT reference, source, territoire FROM situations WHERE cle_envoi = ?",
         [key],
     ).fetchone()
     return Receipt(row[0], row[1], row[2], replayed=True) if row else None
@@ -191,6 +190,7 @@ def insert_report(
     stamp = timestamp(now)
     situation = {column: data.get(column) for column in SITUATION_COLUMNS}
     situation.update(
+        cle_envoi=key,
         reference=next_reference(db, source, year),
         source=source,
         territoire=data["territoire"],
@@ -207,7 +207,6 @@ def insert_report(
         f"INSERT INTO [{tables.list_table}] (situation_id, [{tables.list_column}]) VALUES (?, ?)",
         [(situation_id, value) for value in data[tables.list_field]],
     )
-    _insert(db, "soumissions", {"cle": key, "situation_id": situation_id, "created_at": stamp})
     return Receipt(str(situation["reference"]), source, data["territoire"])
 
 
@@ -244,10 +243,35 @@ def report_as_json(db: Database, reference: str) -> str | None:
     )
 
 
+class _JobFailed(Exception):
+    """A job of a group failed: the group is rolled back and run again, one savepoint per job."""
+
+
 @dataclass
 class _Job:
+    """One queued write: a function, and who waits for it (a thread's future, or an event loop's)."""
+
     fn: Job
-    future: Future[Any]
+    future: Future[Any] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    waiter: asyncio.Future[Any] | None = None
+
+    def wanted(self) -> bool:
+        """False when nobody waits any more (the caller was cancelled before the job started)."""
+        if self.future is not None:
+            return self.future.set_running_or_notify_cancel()
+        return self.waiter is not None and not self.waiter.cancelled()
+
+
+def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    """On the event loop: hand each waiting request its result."""
+    for waiter, result, error in outcomes:
+        if waiter.done():
+            continue
+        if error is None:
+            waiter.set_result(result)
+        else:
+            waiter.set_exception(error)
 
 
 class Store:
@@ -288,12 +312,15 @@ class Store:
     def submit(self, fn: Callable[[Database], T]) -> Future[T]:
         """Queue a write; the future resolves once its transaction is committed."""
         future: Future[T] = Future()
-        self._queue.put(_Job(fn, future))
+        self._queue.put(_Job(fn, future=future))
         return future
 
     async def write(self, fn: Callable[[Database], T]) -> T:
         """Run `fn(db)` in the writer thread, inside a committed transaction."""
-        return await asyncio.wrap_future(self.submit(fn))
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Job(fn, loop=loop, waiter=waiter))
+        return await waiter
 
     async def read(self, fn: Callable[[Database], T]) -> T:
         """Run `fn(db)` on a read-only connection in the reader pool."""
@@ -344,14 +371,40 @@ class Store:
             db.close()
 
     def _run_batch(self, db: Database, batch: list[_Job]) -> None:
-        jobs = [job for job in batch if job.future.set_running_or_notify_cancel()]
+        jobs = [job for job in batch if job.wanted()]
         if not jobs:
             return
-        outcomes: list[tuple[_Job, Any, Exception | None]] = []
         try:
-            db.conn.execute("BEGIN IMMEDIATE")
+            self._answer(self._transaction(db, jobs, isolated=False))
+        except _JobFailed:
+            # Rare: replay the group with one savepoint per job, so that only the failing one is undone.
+            try:
+                self._answer(self._transaction(db, jobs, isolated=True))
+            except Exception as exc:
+                self._answer([(job, None, exc) for job in jobs])
+        except Exception as exc:
+            self._answer([(job, None, exc) for job in jobs])
+
+    @staticmethod
+    def _transaction(
+        db: Database, jobs: list[_Job], isolated: bool
+    ) -> list[tuple[_Job, Any, BaseException | None]]:
+        """Run the jobs in one `BEGIN IMMEDIATE` transaction and commit once (one fsync for the group).
+
+        Not isolated, a failing job raises _JobFailed after a rollback of the whole group; isolated, each job runs
+        in its own savepoint and a failure is undone alone. Jobs are functions of the database: running them
+        again after a rollback is safe.
+        """
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
             for job in jobs:
-                # Each job in its own savepoint: a failing one is undone alone, the group still commits.
+                if not isolated:
+                    try:
+                        outcomes.append((job, job.fn(db), None))
+                    except Exception as exc:
+                        raise _JobFailed() from exc
+                    continue
                 db.conn.execute("SAVEPOINT travail")
                 try:
                     outcomes.append((job, job.fn(db), None))
@@ -360,14 +413,25 @@ class Store:
                     outcomes.append((job, None, exc))
                 db.conn.execute("RELEASE travail")
             db.conn.execute("COMMIT")
-        except Exception as exc:
-            # The transaction itself failed (disk full, I/O error…): nothing of the group is stored.
+        except BaseException:
             db.rollback()
-            for job in jobs:
-                job.future.set_exception(exc)
-            return
+            raise
+        return outcomes
+
+    @staticmethod
+    def _answer(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
+        """Answer every caller of a committed (or failed) group; one wake-up per event loop, not per job."""
+        by_loop: dict[
+            asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]
+        ] = {}
         for job, result, error in outcomes:
-            if error is None:
-                job.future.set_result(result)
-            else:
-                job.future.set_exception(error)
+            if job.future is not None:
+                if error is None:
+                    job.future.set_result(result)
+                else:
+                    job.future.set_exception(error)
+            elif job.loop is not None and job.waiter is not None:
+                by_loop.setdefault(job.loop, []).append((job.waiter, result, error))
+        for loop, answers in by_loop.items():
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_resolve, answers)
