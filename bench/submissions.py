@@ -292,12 +292,15 @@ def main() -> int:
         procs = [start(s.cmd, s.port, s.env, s.db.with_suffix(".log")) for s in servers]
         try:
             # Alternating short rounds, so that the rest of the machine's load weighs on both alike.
-            for _ in range(args.rounds):
+            for round_number in range(1, args.rounds + 1):
                 for server in servers:
+                    before = (len(server.run.latencies), server.run.seconds)
                     load_run = load(
                         server.run, server.port, args.connections, args.duration, args.warmup, server.csrf
                     )
                     asyncio.run(load_run)
+                    rate = (len(server.run.latencies) - before[0]) / (server.run.seconds - before[1])
+                    print(f"tour {round_number} : {server.run.name:<38} {rate:>6.0f} envois/s", flush=True)
         finally:
             for proc in procs:
                 stop(proc)
