@@ -1,8 +1,9 @@
 """All SQL of the backend. One writer thread owns the only writing connection; reads use a small thread pool.
 
-Writes are grouped: the writer takes every job waiting in its queue, runs each in its own savepoint inside one
-`BEGIN IMMEDIATE` transaction, commits once (one fsync for the group), and only then answers each caller. So a
-caller that got its answer has its data on disk, and the event loop never touches SQLite.
+Writes are grouped: the writer takes every job waiting in its queue, runs them all in one `BEGIN IMMEDIATE`
+transaction, commits once (one fsync for the group), and only then answers each caller. So a caller that got its
+answer has its data on disk, and the event loop never touches SQLite. When a job fails, the group is rolled back
+and run again with one savepoint per job, so that the failure undoes that job alone.
 """
 
 from __future__ import annotations
