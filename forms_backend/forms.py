@@ -41,9 +41,7 @@ AGE_RUPTURE = (
 AGE_ORIENTATION = "Âge du jeune : {age} ans ; ce formulaire concerne les jeunes de 13 à 30 ans."
 END_BEFORE_START = "La fin prévue doit être postérieure au début du contrat ({start})."
 RUPTURE_BEFORE_START = "La rupture ne peut pas précéder le début du contrat ({start})."
-NOT_INFORMED = (
-    "Confirmez que le jeune a été informé de ce signalement : c'est une obligation (RGPD, article 14)."
-)
+NOT_INFORMED = "Confirmez que le jeune a été informé {what} : c'est une obligation (RGPD, article 14)."
 NO_GUARDIAN_CONSENT = "Le jeune a moins de 18 ans : confirmez l'accord de son représentant légal."
 
 RUPTURE_LEVELS = ("3", "4", "5", "6", "7")
@@ -248,9 +246,14 @@ def contract_dates_rule(data: dict[str, Any], errors: dict[str, str], today: dat
         errors["date_rupture"] = RUPTURE_BEFORE_START.format(start=shown)
 
 
-def informed_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
-    if not data.get("jeune_informe"):
-        errors["jeune_informe"] = NOT_INFORMED
+def informed_rule(what: str) -> Callable[[dict[str, Any], dict[str, str], date], None]:
+    """`jeune_informe` must be ticked; `what` names the report in the message."""
+
+    def rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
+        if not data.get("jeune_informe"):
+            errors["jeune_informe"] = NOT_INFORMED.format(what=what)
+
+    return rule
 
 
 def guardian_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:

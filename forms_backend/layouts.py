@@ -206,7 +206,7 @@ def rupture_form(catalogue: Catalogue) -> Formulaire:
             siret_rule,
             contract_dates_rule,
             birth_date_rule(15, 35, AGE_RUPTURE, "date_rupture"),
-            informed_rule,
+            informed_rule("de ce signalement"),
         ),
     )
 
@@ -322,7 +322,7 @@ def orientation_form(catalogue: Catalogue) -> Formulaire:
         rules=(
             contact_rule,
             birth_date_rule(13, 30, AGE_ORIENTATION, None),
-            informed_rule,
+            informed_rule("de cette orientation vers la CTL"),
             guardian_rule,
         ),
     )

@@ -198,7 +198,14 @@ CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
     ("orienteur-courriel-vide", "orientation", {"orienteur_courriel": ""}, "orienteur_courriel", REQUIRED),
     ("orienteur-courriel", "orientation", {"orienteur_courriel": "awa.fr"}, "orienteur_courriel", BAD_EMAIL),
     ("orienteur-telephone", "orientation", {"orienteur_telephone": "0000"}, "orienteur_telephone", BAD_PHONE),
-    ("orientation-non-informe", "orientation", {"jeune_informe": ""}, "jeune_informe", NOT_INFORMED),
+    (
+        "orientation-non-informe",
+        "orientation",
+        {"jeune_informe": ""},
+        "jeune_informe",
+        "Confirmez que le jeune a été informé de cette orientation vers la CTL : c'est une obligation "
+        "(RGPD, article 14).",
+    ),
     (
         "mineur-sans-accord",
         "orientation",
