@@ -40,7 +40,6 @@ from forms_backend.services import Services, services
 log = logging.getLogger("partaj.formulaires")
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_FIELDS = 120
-MAX_FIELD_BYTES = 16 * 1024
 RECEIPT_MAX_AGE = 2 * 3600
 NO_STORE = {"cache-control": "no-store"}
 
@@ -115,7 +114,9 @@ def _decoy_receipt(source: str, territoire: str) -> store.Receipt:
 
 
 async def _read_form(request: Request) -> FormData:
-    return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    # A field may use the whole body limit: an over-long text gets its 422 message, not a bare 400.
+    limit = services(request).settings.max_body_bytes
+    return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=limit)
 
 
 async def submit_form(source: str, request: Request) -> Response:

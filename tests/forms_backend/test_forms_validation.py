@@ -297,3 +297,11 @@ def test_submit_minor_with_guardian_consent_is_stored(client: TestClient, tmp_pa
 
     assert post_form(client, "orientation", data).status_code == 303
     assert count(tmp_path / "partaj.db", "orientations") == 1
+
+
+def test_long_accented_text_within_the_body_limit_gets_its_message(client: TestClient, tmp_path: Path) -> None:
+    response = post_form(client, "orientation", {**VALID["orientation"](), "situation": "é" * 5000})
+
+    assert response.status_code == 422
+    assert field_error(response.text, "situation") == "2000 caractères au maximum (vous en avez saisi 5000)."
+    assert count(tmp_path / "partaj.db") == 0
