@@ -135,3 +135,22 @@ def test_serve_refuses_a_damaged_database(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"erreur : {db} : base de données endommagée" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_asgi_module_builds_the_app_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    from starlette.testclient import TestClient
+
+    monkeypatch.setenv("PARTAJ_DB", str(tmp_path / "asgi.db"))
+    monkeypatch.setenv("PARTAJ_SITE_DIR", str(tmp_path / "pas-de-guide"))
+    monkeypatch.setenv("PARTAJ_ALLOWED_HOSTS", "testserver")
+    sys.modules.pop("forms_backend.asgi", None)
+    asgi = importlib.import_module("forms_backend.asgi")
+
+    with TestClient(asgi.app) as client:
+        assert client.get("/sante").json()["base"] == "ok"
+    assert (tmp_path / "asgi.db").exists()
+    sys.modules.pop("forms_backend.asgi", None)

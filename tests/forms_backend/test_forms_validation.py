@@ -299,7 +299,9 @@ def test_submit_minor_with_guardian_consent_is_stored(client: TestClient, tmp_pa
     assert count(tmp_path / "partaj.db", "orientations") == 1
 
 
-def test_long_accented_text_within_the_body_limit_gets_its_message(client: TestClient, tmp_path: Path) -> None:
+def test_long_accented_text_within_the_body_limit_gets_its_message(
+    client: TestClient, tmp_path: Path
+) -> None:
     response = post_form(client, "orientation", {**VALID["orientation"](), "situation": "é" * 5000})
 
     assert response.status_code == 422
