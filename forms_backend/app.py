@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from forms_backend.database import Store
 from forms_backend.errors import CatalogueError
 from forms_backend.layouts import build_forms
 from forms_backend.middleware import (
@@ -24,7 +25,6 @@ from forms_backend.routes import routes
 from forms_backend.security import RateLimiter
 from forms_backend.services import Services
 from forms_backend.settings import Settings
-from forms_backend.store import Store
 from generator.catalogue import Catalogue, load_catalogue
 
 log = logging.getLogger("partaj")

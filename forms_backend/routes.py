@@ -160,10 +160,8 @@ async def submit_form(source: str, request: Request) -> Response:
         minutes = max(1, (retry + 59) // 60)
         return error_page(request, 429, headers={"retry-after": str(retry)}, retry_minutes=minutes)
     now = datetime.now(UTC)
-    cleaned = result.cleaned
-    receipt = await svc.store.write(
-        lambda db: store.insert_report(db, source, cleaned, key, now, now.astimezone(svc.settings.tz).year)
-    )
+    report = store.NewReport(source, result.cleaned, key, now, now.astimezone(svc.settings.tz).year)
+    receipt = await svc.store.write_grouped(store.insert_reports, report)
     if receipt.replayed:
         log.info("envoi rejoué : %s déjà enregistré", receipt.reference)
     else:

@@ -8,10 +8,10 @@ from typing import cast
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from forms_backend.database import Store
 from forms_backend.forms import Formulaire
 from forms_backend.security import RateLimiter
 from forms_backend.settings import Settings
-from forms_backend.store import Store
 from generator.catalogue import Catalogue
 
 

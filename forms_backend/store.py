@@ -1,21 +1,13 @@
-"""All SQL of the backend. One writer thread owns the only writing connection; reads use a small thread pool.
+"""All the queries of the backend, as functions taking the database explicitly.
 
-Writes are grouped: the writer takes every job waiting in its queue, runs them all in one `BEGIN IMMEDIATE`
-transaction, commits once (one fsync for the group), and only then answers each caller. So a caller that got its
-answer has its data on disk, and the event loop never touches SQLite. When a job fails, the group is rolled back
-and run again with one savepoint per job, so that the failure undoes that job alone.
+They run in the threads of `database.Store` (one writer, a few readers), never on the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,10 +18,10 @@ from forms_backend.errors import DatabaseError
 from forms_backend.migrations import LATEST_VERSION, MIGRATIONS
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 Job = Callable[[Database], Any]
 
 BUSY_TIMEOUT_MS = 5000
-MAX_BATCH = 64
 PREFIXES = {"rupture": "RUP", "orientation": "ORI", "saisie": "SAI"}
 SITUATION_COLUMNS = (
     "nom",
@@ -119,11 +111,6 @@ def quick_check(db: Database, path: Path) -> None:
         raise damaged(path, "; ".join(str(r) for r in rows[:5]))
 
 
-def integrity_check(db: Database) -> list[str]:
-    """Result of the full `PRAGMA integrity_check` (['ok'] when sound)."""
-    return [str(row[0]) for row in db.execute("PRAGMA integrity_check").fetchall()]
-
-
 def schema_version(db: Database) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -153,25 +140,6 @@ def migrate(db: Database, path: Path) -> list[int]:
     return applied
 
 
-def next_reference(db: Database, source: str, year: int) -> str:
-    """Next reference of a source for a year (`RUP-2026-000123`); call inside the writing transaction."""
-    prefix = PREFIXES[source]
-    number = db.conn.execute(
-        "INSERT INTO sequences (prefixe, annee, dernier) VALUES (?, ?, 1) "
-        "ON CONFLICT (prefixe, annee) DO UPDATE SET dernier = dernier + 1 RETURNING dernier",
-        [prefix, year],
-    ).fetchone()[0]
-    return f"{prefix}-{year}-{number:06d}"
-
-
-def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
-    """INSERT one row; column names are the backend's own (form field names), never user input."""
-    columns = ", ".join(f"[{name}]" for name in row)
-    marks = ", ".join("?" for _ in row)
-    cursor = db.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
-    return int(cursor.lastrowid or 0)
-
-
 def find_submission(db: Database, key: str) -> Receipt | None:
     """The receipt of a submission already stored under this key, if any."""
     row = db.execute(
@@ -181,34 +149,105 @@ def find_submission(db: Database, key: str) -> Receipt | None:
     return Receipt(row[0], row[1], row[2], replayed=True) if row else None
 
 
+@dataclass(frozen=True)
+class NewReport:
+    """A validated report waiting to be stored: its source, cleaned data, idempotency key, time and year."""
+
+    source: str
+    data: dict[str, Any]
+    key: str
+    now: datetime
+    year: int
+
+
+def _insert_many(db: Database, table: str, rows: list[dict[str, Any]], returning: str = "") -> list[Any]:
+    """One multi-row INSERT; every row has the same keys, the backend's own column names (never user input)."""
+    if not rows:
+        return []
+    columns = ", ".join(f"[{name}]" for name in rows[0])
+    marks = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
+    sql = f"INSERT INTO [{table}] ({columns}) VALUES {marks}" + (
+        f" RETURNING {returning}" if returning else ""
+    )
+    return db.conn.execute(sql, [value for row in rows for value in row.values()]).fetchall()
+
+
+def _reserve_references(db: Database, reports: list[NewReport]) -> dict[str, str]:
+    """Next references for these reports (key → reference), one statement per source and year."""
+    groups: dict[tuple[str, int], list[NewReport]] = {}
+    for report in reports:
+        groups.setdefault((report.source, report.year), []).append(report)
+    references = {}
+    for (source, year), group in groups.items():
+        prefix = PREFIXES[source]
+        last = db.conn.execute(
+            "INSERT INTO sequences (prefixe, annee, dernier) VALUES (?, ?, ?) ON CONFLICT (prefixe, annee) "
+            "DO UPDATE SET dernier = dernier + excluded.dernier RETURNING dernier",
+            [prefix, year, len(group)],
+        ).fetchone()[0]
+        for number, report in enumerate(group, start=last - len(group) + 1):
+            references[report.key] = f"{prefix}-{year}-{number:06d}"
+    return references
+
+
+def insert_reports(db: Database, reports: list[NewReport]) -> list[Receipt]:
+    """Store validated reports, each creating its situation (status `nouveau`); idempotent on each key.
+
+    A handful of statements for the whole list: the writer hands over every report waiting at once.
+    """
+    keys = list(dict.fromkeys(r.key for r in reports))
+    marks = ", ".join("?" * len(keys))
+    sql = f"SELECT cle_envoi, reference, source, territoire FROM situations WHERE cle_envoi IN ({marks})"
+    receipts = {row[0]: Receipt(row[1], row[2], row[3], replayed=True) for row in db.conn.execute(sql, keys)}
+    new: list[NewReport] = []
+    seen = set(receipts)
+    for report in reports:
+        if report.key not in seen:
+            seen.add(report.key)
+            new.append(report)
+    references = _reserve_references(db, new)
+    situations = []
+    for report in new:
+        stamp = timestamp(report.now)
+        situation = {column: report.data.get(column) for column in SITUATION_COLUMNS}
+        situation.update(
+            cle_envoi=report.key,
+            reference=references[report.key],
+            source=report.source,
+            territoire=report.data["territoire"],
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        situations.append(situation)
+    ids = dict(_insert_many(db, "situations", situations, returning="reference, id"))
+    for source, tables in REPORT_TABLES.items():
+        renamed = dict(tables.renamed)
+        skipped = {*SITUATION_COLUMNS, "territoire", tables.list_field}
+        details, values = [], []
+        for report in (r for r in new if r.source == source):
+            situation_id = ids[references[report.key]]
+            row = {renamed.get(k, k): v for k, v in report.data.items() if k not in skipped}
+            details.append({"situation_id": situation_id, **row})
+            values += [
+                {"situation_id": situation_id, tables.list_column: v} for v in report.data[tables.list_field]
+            ]
+        _insert_many(db, tables.table, details)
+        _insert_many(db, tables.list_table, values)
+    for report in new:
+        receipts[report.key] = Receipt(references[report.key], report.source, report.data["territoire"])
+    answers = []
+    for report in reports:
+        answers.append(receipts[report.key])
+        # A second copy of the same submission in the list (a double click) is a replay of the first.
+        receipts[report.key] = replace(receipts[report.key], replayed=True)
+    return answers
+
+
 def insert_report(
     db: Database, source: str, data: dict[str, Any], key: str, now: datetime, year: int
 ) -> Receipt:
-    """Store one validated report and create its situation (status `nouveau`); idempotent on `key`."""
-    if existing := find_submission(db, key):
-        return existing
-    tables = REPORT_TABLES[source]
-    stamp = timestamp(now)
-    situation = {column: data.get(column) for column in SITUATION_COLUMNS}
-    situation.update(
-        cle_envoi=key,
-        reference=next_reference(db, source, year),
-        source=source,
-        territoire=data["territoire"],
-        created_at=stamp,
-        updated_at=stamp,
-    )
-    situation_id = _insert(db, "situations", situation)
-    renamed = dict(tables.renamed)
-    skipped = {*SITUATION_COLUMNS, "territoire", tables.list_field}
-    details = {renamed.get(k, k): v for k, v in data.items() if k not in skipped}
-    details["situation_id"] = situation_id
-    _insert(db, tables.table, details)
-    db.conn.executemany(
-        f"INSERT INTO [{tables.list_table}] (situation_id, [{tables.list_column}]) VALUES (?, ?)",
-        [(situation_id, value) for value in data[tables.list_field]],
-    )
-    return Receipt(str(situation["reference"]), source, data["territoire"])
+    """Store one validated report (see `insert_reports`)."""
+    return insert_reports(db, [NewReport(source, data, key, now, year)])[0]
 
 
 def count_rows(db: Database, table: str) -> int:
@@ -224,215 +263,3 @@ def ping(db: Database) -> dict[str, Any]:
         "schema": schema_version(db),
         "journal": str(db.execute("PRAGMA journal_mode").fetchone()[0]),
     }
-
-
-def report_as_json(db: Database, reference: str) -> str | None:
-    """One stored report with its situation, as JSON (tests and support; never logged)."""
-    row = db.execute("SELECT * FROM situations WHERE reference = ?", [reference]).fetchone()
-    if row is None:
-        return None
-    columns = [d[0] for d in db.execute("SELECT * FROM situations LIMIT 0").description]
-    situation = dict(zip(columns, row, strict=True))
-    tables = REPORT_TABLES[situation["source"]]
-    details = next(db.table(tables.table).rows_where("situation_id = ?", [situation["id"]]), {})
-    values = [
-        r[tables.list_column]
-        for r in db.table(tables.list_table).rows_where("situation_id = ?", [situation["id"]])
-    ]
-    return json.dumps(
-        {"situation": situation, "rapport": details, tables.list_field: values}, ensure_ascii=False
-    )
-
-
-class _JobFailed(Exception):
-    """A job of a group failed: the group is rolled back and run again, one savepoint per job."""
-
-
-@dataclass
-class _Job:
-    """One queued write: a function, and who waits for it (a thread's future, or an event loop's)."""
-
-    fn: Job
-    future: Future[Any] | None = None
-    loop: asyncio.AbstractEventLoop | None = None
-    waiter: asyncio.Future[Any] | None = None
-
-    def wanted(self) -> bool:
-        """False when nobody waits any more (the caller was cancelled before the job started)."""
-        if self.future is not None:
-            return self.future.set_running_or_notify_cancel()
-        return self.waiter is not None and not self.waiter.cancelled()
-
-
-def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
-    """On the event loop: hand each waiting request its result."""
-    for waiter, result, error in outcomes:
-        if waiter.done():
-            continue
-        if error is None:
-            waiter.set_result(result)
-        else:
-            waiter.set_exception(error)
-
-
-class Store:
-    """The database behind the app: open once, then `await store.write(fn)` / `await store.read(fn)`."""
-
-    def __init__(self, path: Path, readers: int = 2) -> None:
-        self.path = path
-        self._queue: queue.Queue[_Job | None] = queue.Queue()
-        self._ready = threading.Event()
-        self._startup_error: BaseException | None = None
-        self._writer = threading.Thread(target=self._run, name="partaj-ecriture", daemon=True)
-        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="partaj-lecture")
-        self._local = threading.local()
-        self._reader_dbs: list[Database] = []
-        self._lock = threading.Lock()
-        self.migrations_applied: list[int] = []
-
-    def open(self) -> None:
-        """Open the writer connection, check the file, migrate; DatabaseError on a damaged file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer.start()
-        self._ready.wait()
-        if self._startup_error is not None:
-            self._writer.join()
-            raise self._startup_error
-
-    def close(self) -> None:
-        """Finish queued writes, close every connection (readers first: the writer checkpoints last)."""
-        self._readers.shutdown(wait=True)
-        with self._lock:
-            for db in self._reader_dbs:
-                db.close()
-            self._reader_dbs.clear()
-        if self._writer.is_alive():
-            self._queue.put(None)
-            self._writer.join()
-
-    def submit(self, fn: Callable[[Database], T]) -> Future[T]:
-        """Queue a write; the future resolves once its transaction is committed."""
-        future: Future[T] = Future()
-        self._queue.put(_Job(fn, future=future))
-        return future
-
-    async def write(self, fn: Callable[[Database], T]) -> T:
-        """Run `fn(db)` in the writer thread, inside a committed transaction."""
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(fn, loop=loop, waiter=waiter))
-        return await waiter
-
-    async def read(self, fn: Callable[[Database], T]) -> T:
-        """Run `fn(db)` on a read-only connection in the reader pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._read, fn)
-
-    def read_sync(self, fn: Callable[[Database], T]) -> T:
-        """Same as `read`, for code that is not on the event loop (CLI, tests)."""
-        return self._readers.submit(self._read, fn).result()
-
-    def _read(self, fn: Callable[[Database], T]) -> T:
-        db: Database | None = getattr(self._local, "db", None)
-        if db is None:
-            db = connect(self.path, readonly=True)
-            self._local.db = db
-            with self._lock:
-                self._reader_dbs.append(db)
-        return fn(db)
-
-    def _run(self) -> None:
-        try:
-            db = connect(self.path)
-            quick_check(db, self.path)
-            self.migrations_applied = migrate(db, self.path)
-        except BaseException as exc:
-            self._startup_error = exc if isinstance(exc, DatabaseError) else damaged(self.path, str(exc))
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            stop = False
-            while not stop:
-                first = self._queue.get()
-                if first is None:
-                    break
-                batch = [first]
-                while len(batch) < MAX_BATCH:
-                    try:
-                        job = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        stop = True
-                        break
-                    batch.append(job)
-                self._run_batch(db, batch)
-        finally:
-            db.close()
-
-    def _run_batch(self, db: Database, batch: list[_Job]) -> None:
-        jobs = [job for job in batch if job.wanted()]
-        if not jobs:
-            return
-        try:
-            self._answer(self._transaction(db, jobs, isolated=False))
-        except _JobFailed:
-            # Rare: replay the group with one savepoint per job, so that only the failing one is undone.
-            try:
-                self._answer(self._transaction(db, jobs, isolated=True))
-            except Exception as exc:
-                self._answer([(job, None, exc) for job in jobs])
-        except Exception as exc:
-            self._answer([(job, None, exc) for job in jobs])
-
-    @staticmethod
-    def _transaction(
-        db: Database, jobs: list[_Job], isolated: bool
-    ) -> list[tuple[_Job, Any, BaseException | None]]:
-        """Run the jobs in one `BEGIN IMMEDIATE` transaction and commit once (one fsync for the group).
-
-        Not isolated, a failing job raises _JobFailed after a rollback of the whole group; isolated, each job runs
-        in its own savepoint and a failure is undone alone. Jobs are functions of the database: running them
-        again after a rollback is safe.
-        """
-        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            for job in jobs:
-                if not isolated:
-                    try:
-                        outcomes.append((job, job.fn(db), None))
-                    except Exception as exc:
-                        raise _JobFailed() from exc
-                    continue
-                db.conn.execute("SAVEPOINT travail")
-                try:
-                    outcomes.append((job, job.fn(db), None))
-                except Exception as exc:
-                    db.conn.execute("ROLLBACK TO travail")
-                    outcomes.append((job, None, exc))
-                db.conn.execute("RELEASE travail")
-            db.conn.execute("COMMIT")
-        except BaseException:
-            db.rollback()
-            raise
-        return outcomes
-
-    @staticmethod
-    def _answer(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
-        """Answer every caller of a committed (or failed) group; one wake-up per event loop, not per job."""
-        by_loop: dict[
-            asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]
-        ] = {}
-        for job, result, error in outcomes:
-            if job.future is not None:
-                if error is None:
-                    job.future.set_result(result)
-                else:
-                    job.future.set_exception(error)
-            elif job.loop is not None and job.waiter is not None:
-                by_loop.setdefault(job.loop, []).append((job.waiter, result, error))
-        for loop, answers in by_loop.items():
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(_resolve, answers)

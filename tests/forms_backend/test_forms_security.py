@@ -383,10 +383,10 @@ def test_health_check_answers_json_without_personal_data(client: TestClient) -> 
 def test_unexpected_error_gets_a_french_500_page_and_stores_nothing(
     client: TestClient, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> store.Receipt:
+    def broken(*args: object, **kwargs: object) -> list[store.Receipt]:
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(store, "insert_report", broken)
+    monkeypatch.setattr(store, "insert_reports", broken)
 
     response = post_form(client, "rupture", VALID["rupture"]())
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from forms_backend import store
+from forms_backend import database, store
 from forms_backend.errors import DatabaseError
 from forms_backend.migrations import LATEST_VERSION
 from tests.forms_backend.conftest import valid_orientation
@@ -35,13 +35,13 @@ def cleaned_orientation(**changes: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def opened(tmp_path: Path) -> Any:
-    db = store.Store(tmp_path / "partaj.db")
+    db = database.Store(tmp_path / "partaj.db")
     db.open()
     yield db
     db.close()
 
 
-def test_writer_connection_has_wal_full_sync_foreign_keys_and_busy_timeout(opened: store.Store) -> None:
+def test_writer_connection_has_wal_full_sync_foreign_keys_and_busy_timeout(opened: database.Store) -> None:
     def pragmas(db: Database) -> tuple[Any, ...]:
         return tuple(
             db.execute(f"PRAGMA {name}").fetchone()[0]
@@ -51,10 +51,10 @@ def test_writer_connection_has_wal_full_sync_foreign_keys_and_busy_timeout(opene
     assert opened.submit(pragmas).result() == ("wal", 2, 1, 5000)
 
 
-def test_migrations_apply_once(tmp_path: Path, opened: store.Store) -> None:
+def test_migrations_apply_once(tmp_path: Path, opened: database.Store) -> None:
     assert opened.migrations_applied == [1]
     opened.close()
-    again = store.Store(tmp_path / "partaj.db")
+    again = database.Store(tmp_path / "partaj.db")
     again.open()
     try:
         assert again.migrations_applied == []
@@ -63,7 +63,7 @@ def test_migrations_apply_once(tmp_path: Path, opened: store.Store) -> None:
         again.close()
 
 
-def test_references_follow_one_sequence_per_source_and_year(opened: store.Store) -> None:
+def test_references_follow_one_sequence_per_source_and_year(opened: database.Store) -> None:
     def insert(source: str, year: int, key: str) -> str:
         data = cleaned_orientation() if source == "orientation" else _rupture()
         return (
@@ -85,7 +85,7 @@ def _rupture() -> dict[str, Any]:
     return data
 
 
-def test_new_situation_is_nouveau_with_its_source_territory_and_dates(opened: store.Store) -> None:
+def test_new_situation_is_nouveau_with_its_source_territory_and_dates(opened: database.Store) -> None:
     receipt = opened.submit(
         lambda db: store.insert_report(db, "orientation", cleaned_orientation(), "k", NOW, 2026)
     ).result()
@@ -108,7 +108,7 @@ def test_new_situation_is_nouveau_with_its_source_territory_and_dates(opened: st
     )
 
 
-def test_failing_job_in_a_group_does_not_undo_the_others(opened: store.Store) -> None:
+def test_failing_job_in_a_group_does_not_undo_the_others(opened: database.Store) -> None:
     release = threading.Event()
     blocker = opened.submit(lambda db: release.wait(5))
 
@@ -133,7 +133,7 @@ def test_failing_job_in_a_group_does_not_undo_the_others(opened: store.Store) ->
     assert opened.read_sync(lambda db: store.find_submission(db, "echec")) is None
 
 
-def test_writes_from_the_event_loop_run_in_the_writer_thread(opened: store.Store) -> None:
+def test_writes_from_the_event_loop_run_in_the_writer_thread(opened: database.Store) -> None:
     async def main() -> set[str]:
         names = await asyncio.gather(
             *(opened.write(lambda db: threading.current_thread().name) for _ in range(20))
@@ -150,7 +150,7 @@ def test_garbage_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     path.write_bytes(b"ceci n'est pas une base SQLite" * 200)
 
     with pytest.raises(DatabaseError, match="base de données endommagée ou qui n'est pas une base SQLite"):
-        store.Store(path).open()
+        database.Store(path).open()
 
 
 def test_damaged_pages_are_caught_by_quick_check(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_damaged_pages_are_caught_by_quick_check(tmp_path: Path) -> None:
     path.write_bytes(bytes(raw))
 
     with pytest.raises(DatabaseError, match="restaurez la dernière sauvegarde"):
-        store.Store(path).open()
+        database.Store(path).open()
 
 
 def test_schema_newer_than_the_software_is_refused(tmp_path: Path) -> None:
@@ -175,4 +175,60 @@ def test_schema_newer_than_the_software_is_refused(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
 
     with pytest.raises(DatabaseError, match="plus récente que celle de ce logiciel"):
-        store.Store(path).open()
+        database.Store(path).open()
+
+
+def test_insert_reports_stores_a_mixed_list_in_order_and_recognises_replays(opened: database.Store) -> None:
+    first = opened.submit(
+        lambda db: store.insert_report(db, "rupture", _rupture(), "deja", NOW, 2026)
+    ).result()
+    reports = [
+        store.NewReport("orientation", cleaned_orientation(), "o1", NOW, 2026),
+        store.NewReport("rupture", _rupture(), "r1", NOW, 2026),
+        store.NewReport("rupture", _rupture(), "deja", NOW, 2026),
+        store.NewReport("orientation", cleaned_orientation(nom="Autre"), "o2", NOW, 2026),
+        store.NewReport("orientation", cleaned_orientation(), "o1", NOW, 2026),
+    ]
+
+    receipts = opened.submit(lambda db: store.insert_reports(db, reports)).result()
+
+    assert [(r.reference, r.replayed) for r in receipts] == [
+        ("ORI-2026-000001", False),
+        ("RUP-2026-000002", False),
+        (first.reference, True),
+        ("ORI-2026-000002", False),
+        ("ORI-2026-000001", True),
+    ]
+    counts = opened.read_sync(
+        lambda db: [store.count_rows(db, t) for t in ("situations", "orientations", "orientation_besoins")]
+    )
+    assert counts == [4, 2, 4]
+
+
+def test_concurrent_grouped_writes_get_consecutive_references_and_a_bad_one_fails_alone(
+    opened: database.Store,
+) -> None:
+    release = threading.Event()
+    opened.submit(lambda db: release.wait(5))
+    broken = cleaned_orientation()
+    del broken["territoire"]
+
+    async def main() -> list[Any]:
+        calls = [
+            opened.write_grouped(
+                store.insert_reports, store.NewReport("orientation", data, f"k{i}", NOW, 2026)
+            )
+            for i, data in enumerate([cleaned_orientation()] * 3 + [broken] + [cleaned_orientation()] * 3)
+        ]
+        tasks = [asyncio.ensure_future(call) for call in calls]
+        await asyncio.sleep(0.05)
+        release.set()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    with ThreadPoolExecutor(1) as pool:
+        results = pool.submit(lambda: asyncio.run(main())).result()
+
+    assert isinstance(results[3], KeyError)
+    references = sorted(r.reference for r in results if isinstance(r, store.Receipt))
+    assert references == [f"ORI-2026-{n:06d}" for n in range(1, 7)]
+    assert opened.read_sync(lambda db: store.count_rows(db, "situations")) == 6
