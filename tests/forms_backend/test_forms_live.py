@@ -32,6 +32,7 @@ def test_reports_that_got_their_303_survive_a_sigkill(tmp_path: Path) -> None:
     lock = threading.Lock()
     enough = threading.Event()
     sent = [0]
+    cut_off = [0]
 
     def send_stream(worker: int) -> None:
         with httpx.Client(base_url=server.url, timeout=10) as client:
@@ -47,6 +48,8 @@ def test_reports_that_got_their_303_survive_a_sigkill(tmp_path: Path) -> None:
                 try:
                     response = client.post("/formulaires/rupture", data=data)
                 except httpx.TransportError:
+                    with lock:
+                        cut_off[0] += 1
                     return
                 with lock:
                     sent[0] += 1
@@ -66,7 +69,7 @@ def test_reports_that_got_their_303_survive_a_sigkill(tmp_path: Path) -> None:
         for thread in threads:
             thread.join(30)
         stop_server(server)
-    assert sent[0] < WORKERS * 2000, "le serveur doit être tué en plein flux"
+    assert cut_off[0] >= 1, "le serveur doit être tué pendant que des envois sont en cours"
 
     with live_server(tmp_path) as restarted:
         assert httpx.get(f"{restarted.url}/sante").json()["base"] == "ok"
