@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -21,14 +23,7 @@ from generator.build import build_site, render_docs, run_mkdocs, write_mkdocs_co
 from generator.catalogue import load_catalogue  # noqa: E402
 
 TERRITOIRES = [
-    "bethune-bruay",
-    "lens-lievin-henin-carvin",
-    "roubaix-tourcoing",
-    "sambre-avesnois",
-    "valenciennes",
-    "arras",
-    "dunkerque",
-    "hors-territoires",
+    t["id"] for t in yaml.safe_load((ROOT / "data" / "territoires.yaml").read_text("utf-8"))["territoires"]
 ]
 THEMES = [
     "remobilisation",

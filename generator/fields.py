@@ -85,23 +85,23 @@ def _as_str(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _one_of(value: str, allowed: Iterable[str] | None) -> str:
+    if allowed is not None and value not in allowed:
+        raise PydanticCustomError(
+            "choix",
+            "valeur « {found} » non permise ; valeurs permises : {allowed}",
+            {"found": value, "allowed": _short_list(allowed)},
+        )
+    return value
+
+
 def choice(values: Iterable[str], description: str) -> Any:
     """A string restricted to fixed values, with the allowed list in the error and the JSON Schema."""
     allowed = tuple(values)
-
-    def check(value: str) -> str:
-        if value not in allowed:
-            raise PydanticCustomError(
-                "choix",
-                "valeur « {found} » non permise ; valeurs permises : {allowed}",
-                {"found": value, "allowed": _short_list(allowed)},
-            )
-        return value
-
     return Annotated[
         str,
         BeforeValidator(_as_str),
-        AfterValidator(check),
+        AfterValidator(lambda value: _one_of(value, allowed)),
         Field(description=description, json_schema_extra={"enum": list(allowed)}),
     ]
 
@@ -110,14 +110,7 @@ def nomenclature(name: str, description: str) -> Any:
     """A value of one of the nomenclatures of `data/nomenclatures.yaml`, checked against the loaded data."""
 
     def check(value: str, info: ValidationInfo) -> str:
-        known = ((info.context or {}).get("nomenclatures") or {}).get(name)
-        if known is not None and value not in known:
-            raise PydanticCustomError(
-                "choix",
-                "valeur « {found} » non permise ; valeurs permises : {allowed}",
-                {"found": value, "allowed": _short_list(known)},
-            )
-        return value
+        return _one_of(value, ((info.context or {}).get("nomenclatures") or {}).get(name))
 
     return Annotated[
         str,
