@@ -128,9 +128,11 @@ async def submit_form(source: str, request: Request) -> Response:
     data = await _read_form(request)
     cookie = request.cookies.get(_csrf_cookie_name(svc))
     sent_csrf = data.get(CSRF_FIELD)
-    if not csrf_ok(svc.settings.secret_key, cookie, sent_csrf if isinstance(sent_csrf, str) else None):
-        raise HTTPException(403, "csrf")
-    if cookie is None:
+    if (
+        cookie is None
+        or not isinstance(sent_csrf, str)
+        or not csrf_ok(svc.settings.secret_key, cookie, sent_csrf)
+    ):
         raise HTTPException(403, "csrf")
     raw_token = data.get(FORM_TOKEN_FIELD)
     token = (
