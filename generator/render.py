@@ -210,7 +210,7 @@ class Renderer:
         self.write(
             "fiches/index.md",
             listing,
-            front=_listing_front("Toutes les actions locales"),
+            front=_listing_front("Toutes les actions locales", self.fiches),
             titre="Toutes les actions locales",
             intro="Les actions menées par les partenaires des territoires, souvent des projets d'initiative locale.",
             fiches=self.fiches,
@@ -219,7 +219,7 @@ class Renderer:
         self.write(
             "dispositifs/index.md",
             listing,
-            front=_listing_front("Tous les dispositifs de droit commun"),
+            front=_listing_front("Tous les dispositifs de droit commun", self.dispositifs),
             titre="Tous les dispositifs de droit commun",
             intro="Les dispositifs nationaux qu'une cellule technique locale peut proposer.",
             fiches=[],
@@ -287,7 +287,7 @@ class Renderer:
             self.write(
                 f"{folder}/{key}.md",
                 "liste.md.j2",
-                front=_listing_front(label),
+                front=_listing_front(label, [*fiches[key], *dispositifs[key]]),
                 titre=label,
                 intro=self.territory_intro(key) if folder == "territoires" else "",
                 fiches=fiches[key],
@@ -296,7 +296,7 @@ class Renderer:
         self.write(
             f"{folder}/index.md",
             "index_liste.md.j2",
-            front=_listing_front(titre),
+            front=_listing_front(titre, [*self.fiches, *self.dispositifs]),
             titre=titre,
             intro=intro,
             colonne=colonne,
@@ -352,7 +352,7 @@ class Renderer:
         self.write(
             "manques.md",
             "manques.md.j2",
-            front=_listing_front("Où sont les manques ?") | {"hide": ["toc"]},
+            front=_listing_front("Où sont les manques ?", self.fiches) | {"hide": ["toc"]},
             categories=categories,
             rows=rows,
             manques=manques,
@@ -360,8 +360,13 @@ class Renderer:
         )
 
 
-def _listing_front(title: str) -> dict[str, Any]:
-    return {"title": title, "recherche": False}
+def _listing_front(title: str, items: Iterable[Offre]) -> dict[str, Any]:
+    """Front matter of a generated listing: out of the search index, dated by its most recent sheet."""
+    front: dict[str, Any] = {"title": title, "recherche": False}
+    latest = max((item.date_maj for item in items), default=None)
+    if latest is not None:
+        front["date_maj"] = latest
+    return front
 
 
 def _first_sentence(text: str) -> str:

@@ -131,3 +131,11 @@ def test_build_toolkit_templates_are_printable(built_site: Path) -> None:
     for name in ("charte-de-confidentialite", "contrat-engagement", "fiche-de-suivi", "fiche-diagnostic"):
         page = html(built_site, f"boite-a-outils/{name}")
         assert "assets/partaj/partaj.css" in page
+
+
+def test_build_every_content_page_shows_its_update_date(built_site: Path) -> None:
+    pages = [p for p in built_site.rglob("index.html") if "pagefind" not in p.parts]
+    undated = [
+        str(p.relative_to(built_site)) for p in pages if "Mis à jour le <time" not in p.read_text("utf-8")
+    ]
+    assert undated == []
