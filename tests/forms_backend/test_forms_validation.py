@@ -307,3 +307,36 @@ def test_long_accented_text_within_the_body_limit_gets_its_message(
     assert response.status_code == 422
     assert field_error(response.text, "situation") == "2000 caractères au maximum (vous en avez saisi 5000)."
     assert count(tmp_path / "partaj.db") == 0
+
+
+def test_lists_come_from_the_catalogue_in_data(tmp_path: Path) -> None:
+    import shutil
+
+    from forms_backend.app import create_app
+    from tests.conftest import ROOT
+    from tests.forms_backend.conftest import make_settings
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    territoires = data / "territoires.yaml"
+    territoires.write_text(
+        territoires.read_text(encoding="utf-8")
+        + "  - id: essai-ailleurs\n    nom: Territoire d'un autre déploiement\n    type: associe\n"
+        + '    departements: ["80"]\n    date_maj: 2026-11-29\n',
+        encoding="utf-8",
+    )
+    nomenclatures = data / "nomenclatures.yaml"
+    nomenclatures.write_text(
+        nomenclatures.read_text(encoding="utf-8").replace(
+            "Hôtellerie, restauration", "Hôtellerie et restauration"
+        ),
+        encoding="utf-8",
+    )
+
+    with TestClient(create_app(make_settings(tmp_path, data_dir=data))) as client:
+        page = client.get("/formulaires/rupture").text
+        stored = post_form(client, "rupture", {**VALID["rupture"](), "territoire": "essai-ailleurs"})
+
+    assert '<option value="essai-ailleurs">Territoire d&#39;un autre déploiement</option>' in page
+    assert "Hôtellerie et restauration" in page
+    assert stored.status_code == 303
