@@ -104,6 +104,79 @@ CREATE TABLE sequences (
 ) WITHOUT ROWID
 """
 
+# Accounts of the coordinators. `connexion_echecs` counts failed logins per typed address (a digest, whether
+# or not an account exists), so throttling and locking answer the same for unknown addresses.
+UTILISATEURS = """
+CREATE TABLE utilisateurs (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    mot_de_passe TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('coordinateur', 'regional')),
+    actif INTEGER NOT NULL DEFAULT 1 CHECK (actif IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
+UTILISATEUR_TERRITOIRES = """
+CREATE TABLE utilisateur_territoires (
+    utilisateur_id INTEGER NOT NULL REFERENCES utilisateurs(id) ON DELETE CASCADE,
+    territoire TEXT NOT NULL,
+    PRIMARY KEY (utilisateur_id, territoire)
+) WITHOUT ROWID
+"""
+
+CONNEXION_ECHECS = """
+CREATE TABLE connexion_echecs (
+    cle TEXT PRIMARY KEY,
+    echecs INTEGER NOT NULL,
+    dernier_echec_at TEXT NOT NULL,
+    verrouille_at TEXT
+) WITHOUT ROWID
+"""
+
+# Server-side sessions: the cookie carries a random id, the table only its SHA-256 (a copy of the database
+# gives no usable session).
+SESSIONS = """
+CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    utilisateur_id INTEGER NOT NULL REFERENCES utilisateurs(id) ON DELETE CASCADE,
+    csrf_secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+) WITHOUT ROWID
+"""
+
+# Append-only: no UPDATE ever, DELETE only of entries older than 12 months (the purge). No foreign key: an
+# entry outlives what it names.
+AUDIT = """
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    utilisateur_id INTEGER,
+    email TEXT,
+    action TEXT NOT NULL,
+    cible TEXT,
+    resultat TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+)
+"""
+
+AUDIT_NO_UPDATE = """
+CREATE TRIGGER audit_sans_modification BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'journal d''audit : modification interdite');
+END
+"""
+
+AUDIT_DELETE_OLD_ONLY = """
+CREATE TRIGGER audit_suppression_apres_12_mois BEFORE DELETE ON audit
+WHEN old.at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-12 months')
+BEGIN
+    SELECT RAISE(ABORT, 'journal d''audit : suppression interdite avant 12 mois');
+END
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -118,6 +191,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             ORIENTATIONS,
             ORIENTATION_BESOINS,
             SEQUENCES,
+        ),
+    ),
+    Migration(
+        2,
+        "comptes des coordinateurs, sessions, échecs de connexion, journal d'audit, marque d'anonymisation",
+        (
+            UTILISATEURS,
+            UTILISATEUR_TERRITOIRES,
+            "CREATE INDEX utilisateur_territoires_territoire ON utilisateur_territoires(territoire)",
+            CONNEXION_ECHECS,
+            SESSIONS,
+            "CREATE INDEX sessions_utilisateur ON sessions(utilisateur_id)",
+            AUDIT,
+            "CREATE INDEX audit_at ON audit(at)",
+            AUDIT_NO_UPDATE,
+            AUDIT_DELETE_OLD_ONLY,
+            "ALTER TABLE situations ADD COLUMN anonymise_at TEXT",
         ),
     ),
 )
