@@ -25,3 +25,7 @@ class CatalogueError(BackendError):
 
 class BodyTooLarge(BackendError):
     """The request body went past the configured limit while it was being read."""
+
+
+class AccountError(BackendError):
+    """An account cannot be created or changed as asked (address taken, unknown territory, short password…)."""

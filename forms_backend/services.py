@@ -1,8 +1,10 @@
-"""What the request handlers share: settings, catalogue, forms, database, rate limiter, templates."""
+"""What the request handlers share: settings, catalogue, forms, database, rate limiter, templates, clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import cast
 
 from starlette.requests import Request
@@ -26,6 +28,8 @@ class Services:
     limiter: RateLimiter
     templates: Jinja2Templates
     guide_available: bool
+    # Sessions, login throttling and the audit log read the time here: tests replace it.
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 def services(request: Request) -> Services:

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from forms_backend import store
 from forms_backend.app import create_app
 from forms_backend.middleware import inline_script_hashes
+from forms_backend.migrations import LATEST_VERSION
 from forms_backend.security import FormToken, RateLimiter
 from forms_backend.settings import RateLimit, Settings
 from generator.catalogue import Catalogue
@@ -374,7 +375,7 @@ def test_health_check_answers_json_without_personal_data(client: TestClient) -> 
         "statut": "ok",
         "version": "0.1.0",
         "base": "ok",
-        "schema": 1,
+        "schema": LATEST_VERSION,
         "journal": "wal",
         "guide": False,
     }

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from forms_backend import database, store
 from forms_backend.errors import DatabaseError
-from forms_backend.migrations import LATEST_VERSION
+from forms_backend.migrations import LATEST_VERSION, MIGRATIONS
 from tests.forms_backend.conftest import valid_orientation
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -52,7 +52,7 @@ def test_writer_connection_has_wal_full_sync_foreign_keys_and_busy_timeout(opene
 
 
 def test_migrations_apply_once(tmp_path: Path, opened: database.Store) -> None:
-    assert opened.migrations_applied == [1]
+    assert opened.migrations_applied == [m.version for m in MIGRATIONS]
     opened.close()
     again = database.Store(tmp_path / "partaj.db")
     again.open()

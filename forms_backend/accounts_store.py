@@ -1,0 +1,213 @@
+"""SQL of the coordinators' accounts, login failures and server-side sessions; functions taking the database.
+
+They run in the threads of `database.Store` (or of a CLI command), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from forms_backend.errors import AccountError
+from forms_backend.store import timestamp
+
+
+def parse_timestamp(value: str) -> datetime:
+    """A stored timestamp (see `store.timestamp`) back to an aware UTC datetime."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One row of `utilisateurs`, with its territories (sorted) and its password hash."""
+
+    id: int
+    email: str
+    role: str
+    actif: bool
+    territoires: tuple[str, ...]
+    password_hash: str
+    created_at: str
+
+
+def _territories(db: Database, user_id: int) -> tuple[str, ...]:
+    rows = db.execute(
+        "SELECT territoire FROM utilisateur_territoires WHERE utilisateur_id = ? ORDER BY territoire",
+        [user_id],
+    ).fetchall()
+    return tuple(row[0] for row in rows)
+
+
+def _account(db: Database, row: tuple[int, str, str, int, str, str]) -> Account:
+    user_id, email, role, actif, password_hash, created_at = row
+    return Account(user_id, email, role, bool(actif), _territories(db, user_id), password_hash, created_at)
+
+
+_ACCOUNT_COLUMNS = "id, email, role, actif, mot_de_passe, created_at"
+
+
+def find_account(db: Database, email: str) -> Account | None:
+    """The account of this address (case-insensitive), active or not."""
+    row = db.execute(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM utilisateurs WHERE email = ? COLLATE NOCASE", [email.strip()]
+    ).fetchone()
+    return _account(db, row) if row else None
+
+
+def list_accounts(db: Database) -> list[Account]:
+    """Every account, by address."""
+    rows = db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM utilisateurs ORDER BY email COLLATE NOCASE").fetchall()
+    return [_account(db, row) for row in rows]
+
+
+def count_accounts(db: Database) -> int:
+    """Number of accounts (0 on a fresh installation: nobody can log in yet)."""
+    return int(db.execute("SELECT count(*) FROM utilisateurs").fetchone()[0])
+
+
+def create_account(
+    db: Database, email: str, password_hash: str, role: str, territoires: Iterable[str], now: datetime
+) -> int:
+    """Insert an account and its territories; AccountError when the address is taken."""
+    stamp = timestamp(now)
+    try:
+        user_id = db.execute(
+            "INSERT INTO utilisateurs (email, mot_de_passe, role, actif, created_at, updated_at) "
+            "VALUES (?, ?, ?, 1, ?, ?) RETURNING id",
+            [email, password_hash, role, stamp, stamp],
+        ).fetchone()[0]
+    except sqlite3.IntegrityError as exc:
+        raise AccountError(f"un compte existe déjà pour {email}") from exc
+    db.conn.executemany(
+        "INSERT INTO utilisateur_territoires (utilisateur_id, territoire) VALUES (?, ?)",
+        [(user_id, t) for t in sorted(set(territoires))],
+    )
+    return int(user_id)
+
+
+def disable_account(db: Database, user_id: int, now: datetime) -> None:
+    """Mark the account inactive and end its sessions."""
+    db.execute("UPDATE utilisateurs SET actif = 0, updated_at = ? WHERE id = ?", [timestamp(now), user_id])
+    db.execute("DELETE FROM sessions WHERE utilisateur_id = ?", [user_id])
+
+
+def set_password(db: Database, user_id: int, password_hash: str, now: datetime) -> None:
+    """Replace the password hash, reactivate the account and end its sessions (a forgotten or stolen one)."""
+    db.execute(
+        "UPDATE utilisateurs SET mot_de_passe = ?, actif = 1, updated_at = ? WHERE id = ?",
+        [password_hash, timestamp(now), user_id],
+    )
+    db.execute("DELETE FROM sessions WHERE utilisateur_id = ?", [user_id])
+
+
+def update_hash(db: Database, user_id: int, password_hash: str) -> None:
+    """Store a hash recomputed with the current argon2 parameters (at a successful login)."""
+    db.execute("UPDATE utilisateurs SET mot_de_passe = ? WHERE id = ?", [password_hash, user_id])
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Failed logins in a row for one typed address, the last one's time, and whether it is locked."""
+
+    echecs: int
+    dernier_echec_at: datetime
+    verrouille: bool
+
+
+def failures(db: Database, key: str) -> Failures | None:
+    """The failed-login record of one address digest, if any."""
+    row = db.execute(
+        "SELECT echecs, dernier_echec_at, verrouille_at FROM connexion_echecs WHERE cle = ?", [key]
+    ).fetchone()
+    return Failures(row[0], parse_timestamp(row[1]), row[2] is not None) if row else None
+
+
+def record_failure(db: Database, key: str, now: datetime, lock_after: int) -> Failures:
+    """Count one more failure; the `lock_after`-th one locks the address."""
+    stamp = timestamp(now)
+    row = db.execute(
+        "INSERT INTO connexion_echecs (cle, echecs, dernier_echec_at) VALUES (?, 1, ?) "
+        "ON CONFLICT (cle) DO UPDATE SET echecs = echecs + 1, dernier_echec_at = excluded.dernier_echec_at "
+        "RETURNING echecs, verrouille_at",
+        [key, stamp],
+    ).fetchone()
+    count, locked_at = row[0], row[1]
+    if locked_at is None and count >= lock_after:
+        db.execute("UPDATE connexion_echecs SET verrouille_at = ? WHERE cle = ?", [stamp, key])
+        locked_at = stamp
+    return Failures(count, now, locked_at is not None)
+
+
+def clear_failures(db: Database, key: str) -> None:
+    """Forget the failures of one address (successful login, new password)."""
+    db.execute("DELETE FROM connexion_echecs WHERE cle = ?", [key])
+
+
+def locked_keys(db: Database) -> set[str]:
+    """Digests of every locked address."""
+    return {row[0] for row in db.execute("SELECT cle FROM connexion_echecs WHERE verrouille_at IS NOT NULL")}
+
+
+def delete_stale_failures(db: Database, before: datetime) -> int:
+    """Forget unlocked failure records whose last failure is older than `before`."""
+    cursor = db.execute(
+        "DELETE FROM connexion_echecs WHERE verrouille_at IS NULL AND dernier_echec_at < ?",
+        [timestamp(before)],
+    )
+    return int(cursor.rowcount)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A server-side session and the active account it belongs to."""
+
+    account: Account
+    csrf_secret: str
+    created_at: datetime
+    last_seen: datetime
+
+
+def create_session(db: Database, id_hash: str, user_id: int, csrf_secret: str, now: datetime) -> None:
+    """Store a new session (only the digest of its id)."""
+    stamp = timestamp(now)
+    db.execute(
+        "INSERT INTO sessions (id_hash, utilisateur_id, csrf_secret, created_at, last_seen) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [id_hash, user_id, csrf_secret, stamp, stamp],
+    )
+
+
+def find_session(db: Database, id_hash: str) -> SessionRow | None:
+    """The session with this id digest, when its account is still active."""
+    row = db.execute(
+        f"SELECT s.csrf_secret, s.created_at, s.last_seen, "
+        f"{', '.join('u.' + c.strip() for c in _ACCOUNT_COLUMNS.split(','))} "
+        "FROM sessions s JOIN utilisateurs u ON u.id = s.utilisateur_id WHERE s.id_hash = ? AND u.actif = 1",
+        [id_hash],
+    ).fetchone()
+    if row is None:
+        return None
+    return SessionRow(_account(db, row[3:]), row[0], parse_timestamp(row[1]), parse_timestamp(row[2]))
+
+
+def touch_session(db: Database, id_hash: str, now: datetime) -> None:
+    """Record activity on a session (the idle timeout counts from here)."""
+    db.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", [timestamp(now), id_hash])
+
+
+def delete_session(db: Database, id_hash: str) -> bool:
+    """End one session; False when it did not exist (any more)."""
+    return int(db.execute("DELETE FROM sessions WHERE id_hash = ?", [id_hash]).rowcount) > 0
+
+
+def delete_expired_sessions(db: Database, idle_before: datetime, created_before: datetime) -> int:
+    """End every session idle since `idle_before` or opened before `created_before`."""
+    cursor = db.execute(
+        "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
+        [timestamp(idle_before), timestamp(created_before)],
+    )
+    return int(cursor.rowcount)

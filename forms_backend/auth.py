@@ -1,0 +1,213 @@
+"""Who may see what in the back office, decided in one place: sessions, `back_office`, `User.sees`.
+
+A coordinator sees the situations of their territories; a regional coordinator sees every territory. Every
+endpoint under `/coordination/` (except the login page) is wrapped in `back_office`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from urllib.parse import urlencode, urlsplit
+
+from sqlite_utils import Database
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from forms_backend import accounts_store, audit
+from forms_backend.pages import render
+from forms_backend.security import CSRF_FIELD, cookie_name, cross_site, csrf_token
+from forms_backend.services import Services, services
+from forms_backend.settings import Settings
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+LOGIN_PATH = "/coordination/connexion"
+HOME_PATH = "/coordination/"
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=8)
+# last_seen is written at most this often: one write per minute of activity, not one per page.
+TOUCH_EVERY = timedelta(minutes=1)
+BACK_OFFICE_HEADERS = {"cache-control": "no-store", "x-robots-tag": "noindex"}
+CSRF_REFUSED = (
+    "Action refusée",
+    "Cette action n'a pas pu être vérifiée : la page était peut-être trop ancienne, ouverte avant une "
+    "déconnexion, ou la demande venait d'un autre site. Rechargez la page puis recommencez.",
+)
+
+
+@dataclass(frozen=True)
+class User:
+    """The logged-in coordinator, as every back-office handler sees them (`request.state.user`)."""
+
+    id: int
+    email: str
+    role: str  # "coordinateur" | "regional"
+    territoires: frozenset[str]  # the coordinator's territories; empty for a regional coordinator
+
+    @property
+    def regional(self) -> bool:
+        return self.role == "regional"
+
+    def sees(self, territoire: str) -> bool:
+        """May this user see (and change, and export) the situations of this territory?"""
+        return self.regional or territoire in self.territoires
+
+    def scope(self) -> frozenset[str] | None:
+        """The territories this user sees; None means every territory (regional coordinator)."""
+        return None if self.regional else self.territoires
+
+
+def require_regional(user: User) -> None:
+    """404 for anyone but a regional coordinator: a coordinator is not told the page exists."""
+    if not user.regional:
+        raise HTTPException(404)
+
+
+def session_cookie(settings: Settings) -> str:
+    """Name of the session cookie (`__Host-` prefixed over HTTPS)."""
+    return cookie_name("partaj_session", settings.secure_cookies)
+
+
+def session_digest(session_id: str) -> str:
+    """What the `sessions` table stores instead of the id the cookie carries."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_csrf_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def expired(session: accounts_store.SessionRow, now: datetime) -> bool:
+    """Idle for 30 minutes, or opened 8 hours ago."""
+    return now - session.last_seen >= IDLE_TIMEOUT or now - session.created_at >= ABSOLUTE_TIMEOUT
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after login: a local back-office path only (never another site)."""
+    if not value or "\\" in value or any(ord(c) < 32 for c in value):
+        return HOME_PATH
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("//"):
+        return HOME_PATH
+    if not (parts.path == "/coordination" or parts.path.startswith("/coordination/")):
+        return HOME_PATH
+    if parts.path.startswith(LOGIN_PATH) or parts.path.startswith("/coordination/deconnexion"):
+        return HOME_PATH
+    return value
+
+
+def login_url(suite: str | None = None, expired_session: bool = False) -> str:
+    """The login page, with where to come back and why the user is sent there."""
+    query: dict[str, str] = {}
+    if expired_session:
+        query["expiree"] = "1"
+    if suite and suite != HOME_PATH:
+        query["suite"] = suite
+    return LOGIN_PATH + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    """The session a request carries: its user, its CSRF secret and the digest of its id."""
+
+    user: User
+    csrf_secret: str
+    id_hash: str
+
+
+def to_user(account: accounts_store.Account) -> User:
+    territoires = frozenset() if account.role == "regional" else frozenset(account.territoires)
+    return User(account.id, account.email, account.role, territoires)
+
+
+async def current_session(request: Request) -> tuple[CurrentSession | None, bool]:
+    """The request's valid session (or None) and whether a session was there but had expired."""
+    svc = services(request)
+    raw = request.cookies.get(session_cookie(svc.settings))
+    if not raw:
+        return None, False
+    id_hash = session_digest(raw)
+    row = await svc.store.read(partial(accounts_store.find_session, id_hash=id_hash))
+    if row is None:
+        return None, False
+    now = svc.clock()
+    if expired(row, now):
+        await svc.store.write(partial(_end_expired, id_hash=id_hash, account=row.account, now=now))
+        return None, True
+    if now - row.last_seen >= TOUCH_EVERY:
+        await svc.store.write(partial(accounts_store.touch_session, id_hash=id_hash, now=now))
+    return CurrentSession(to_user(row.account), row.csrf_secret, id_hash), False
+
+
+def _end_expired(db: Database, id_hash: str, account: accounts_store.Account, now: datetime) -> None:
+    if accounts_store.delete_session(db, id_hash):
+        audit.record(
+            db,
+            user_id=account.id,
+            email=account.email,
+            action="session-expiree",
+            target=None,
+            result="succes",
+            at=now,
+        )
+
+
+def csrf_valid(svc: Services, session: CurrentSession, sent: object) -> bool:
+    """The token of a back-office form: derived from the session's CSRF secret."""
+    if not isinstance(sent, str) or not sent:
+        return False
+    return hmac.compare_digest(sent, csrf_token(svc.settings.secret_key, session.csrf_secret))
+
+
+def _with_headers(response: Response) -> Response:
+    for name, value in BACK_OFFICE_HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
+def csrf_refused(request: Request) -> Response:
+    """The French 403 page of a back-office POST without a valid CSRF token."""
+    title, message = CSRF_REFUSED
+    context = {"title": title, "message": message, "status_code": 403}
+    return render(request, "erreur.html", context, 403, headers=BACK_OFFICE_HEADERS)
+
+
+def back_office(endpoint: Endpoint) -> Endpoint:
+    """Requires a valid session (else 303 to the login page with `suite`), sets `request.state.user` and
+    `request.state.csrf`, checks the CSRF token of every POST (403), marks the response no-store, noindex."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        svc = services(request)
+        session, was_expired = await current_session(request)
+        if session is None:
+            suite = None
+            if request.method in ("GET", "HEAD"):
+                suite = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return _with_headers(RedirectResponse(login_url(suite, was_expired), status_code=303))
+        request.state.user = session.user
+        request.state.csrf = csrf_token(svc.settings.secret_key, session.csrf_secret)
+        request.state.session_hash = session.id_hash
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            refused = cross_site(request, svc.settings.base_url)
+            if not refused:
+                form = await request.form(max_files=0)
+                refused = not csrf_valid(svc, session, form.get(CSRF_FIELD))
+            if refused:
+                await audit.log(request, "csrf", request.url.path, "refuse")
+                return csrf_refused(request)
+        return _with_headers(await endpoint(request))
+
+    return guarded
