@@ -89,16 +89,20 @@ def create_account(
     return int(user_id)
 
 
-def disable_account(db: Database, user_id: int, now: datetime) -> None:
-    """Mark the account inactive and end its sessions."""
-    db.execute("UPDATE utilisateurs SET actif = 0, updated_at = ? WHERE id = ?", [timestamp(now), user_id])
-    db.execute("DELETE FROM sessions WHERE utilisateur_id = ?", [user_id])
+def set_active(db: Database, user_id: int, actif: bool, now: datetime) -> None:
+    """Reactivate or deactivate an account; deactivating ends its sessions."""
+    db.execute(
+        "UPDATE utilisateurs SET actif = ?, updated_at = ? WHERE id = ?",
+        [int(actif), timestamp(now), user_id],
+    )
+    if not actif:
+        db.execute("DELETE FROM sessions WHERE utilisateur_id = ?", [user_id])
 
 
 def set_password(db: Database, user_id: int, password_hash: str, now: datetime) -> None:
-    """Replace the password hash, reactivate the account and end its sessions (a forgotten or stolen one)."""
+    """Replace the password hash and end the account's sessions (a forgotten or stolen password)."""
     db.execute(
-        "UPDATE utilisateurs SET mot_de_passe = ?, actif = 1, updated_at = ? WHERE id = ?",
+        "UPDATE utilisateurs SET mot_de_passe = ?, updated_at = ? WHERE id = ?",
         [password_hash, timestamp(now), user_id],
     )
     db.execute("DELETE FROM sessions WHERE utilisateur_id = ?", [user_id])
@@ -126,20 +130,20 @@ def failures(db: Database, key: str) -> Failures | None:
     return Failures(row[0], parse_timestamp(row[1]), row[2] is not None) if row else None
 
 
-def record_failure(db: Database, key: str, now: datetime, lock_after: int) -> Failures:
-    """Count one more failure; the `lock_after`-th one locks the address."""
-    stamp = timestamp(now)
+def count_attempt(db: Database, key: str, now: datetime) -> int:
+    """Count one more attempt as a failure (undone by `clear_failures` when the password was right)."""
     row = db.execute(
         "INSERT INTO connexion_echecs (cle, echecs, dernier_echec_at) VALUES (?, 1, ?) "
         "ON CONFLICT (cle) DO UPDATE SET echecs = echecs + 1, dernier_echec_at = excluded.dernier_echec_at "
-        "RETURNING echecs, verrouille_at",
-        [key, stamp],
+        "RETURNING echecs",
+        [key, timestamp(now)],
     ).fetchone()
-    count, locked_at = row[0], row[1]
-    if locked_at is None and count >= lock_after:
-        db.execute("UPDATE connexion_echecs SET verrouille_at = ? WHERE cle = ?", [stamp, key])
-        locked_at = stamp
-    return Failures(count, now, locked_at is not None)
+    return int(row[0])
+
+
+def lock(db: Database, key: str, now: datetime) -> None:
+    """Lock an address: no login until a new password is set."""
+    db.execute("UPDATE connexion_echecs SET verrouille_at = ? WHERE cle = ?", [timestamp(now), key])
 
 
 def clear_failures(db: Database, key: str) -> None:
@@ -211,3 +215,13 @@ def delete_expired_sessions(db: Database, idle_before: datetime, created_before:
         [timestamp(idle_before), timestamp(created_before)],
     )
     return int(cursor.rowcount)
+
+
+def coordinator_emails(db: Database, territoire: str) -> list[str]:
+    """Addresses of the active coordinators of one territory (regional coordinators excluded)."""
+    rows = db.execute(
+        "SELECT u.email FROM utilisateurs u JOIN utilisateur_territoires t ON t.utilisateur_id = u.id "
+        "WHERE t.territoire = ? AND u.actif = 1 AND u.role = 'coordinateur' ORDER BY u.email",
+        [territoire],
+    ).fetchall()
+    return [row[0] for row in rows]

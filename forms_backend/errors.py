@@ -29,3 +29,7 @@ class BodyTooLarge(BackendError):
 
 class AccountError(BackendError):
     """An account cannot be created or changed as asked (address taken, unknown territory, short password…)."""
+
+
+class BackupError(BackendError):
+    """A backup cannot be made (destination exists, source missing) or its copy failed the integrity check."""

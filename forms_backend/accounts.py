@@ -1,0 +1,160 @@
+"""Coordinators' accounts: argon2id passwords, the rules of a new account, the jobs the `users` commands run."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from email_validator import EmailNotValidError, validate_email
+from sqlite_utils import Database
+
+from forms_backend import accounts_store, audit
+from forms_backend.errors import AccountError
+
+ROLES = ("coordinateur", "regional")
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+LOCK_AFTER = 10
+CLI = "ligne de commande"
+
+# argon2-cffi's defaults: argon2id, RFC 9106 "low memory" profile (3 passes, 64 MiB, 4 lanes).
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash stored for a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the hash (constant work whatever the outcome)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with other parameters than today's."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash no password matches, verified for unknown addresses so that they cost the same time."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def normalise_email(email: str) -> str:
+    """The address as stored; AccountError with the reason when it is not a valid address."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise AccountError(f"adresse électronique invalide : « {email} » ({exc})") from exc
+
+
+def check_password(password: str) -> None:
+    """AccountError when the password is too short or too long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"mot de passe trop court : au moins {MIN_PASSWORD_LENGTH} caractères "
+            "(une phrase de passe de plusieurs mots convient bien)"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"mot de passe trop long : au plus {MAX_PASSWORD_LENGTH} caractères")
+
+
+def check_scope(role: str, territoires: Collection[str], known: Collection[str]) -> None:
+    """AccountError unless a coordinator has known territories and a regional coordinator none."""
+    if role not in ROLES:
+        raise AccountError(f"rôle inconnu : « {role} » ; attendu coordinateur ou regional")
+    if role == "regional" and territoires:
+        raise AccountError("un coordinateur régional voit tous les territoires : n'indiquez pas --territoire")
+    if role == "coordinateur" and not territoires:
+        raise AccountError("un coordinateur doit avoir au moins un territoire : --territoire ID")
+    unknown = sorted(set(territoires) - set(known))
+    if unknown:
+        raise AccountError(
+            f"territoire inconnu : {', '.join(unknown)} (territoires du catalogue : {', '.join(sorted(known))})"
+        )
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """An account as `users list` shows it."""
+
+    account: accounts_store.Account
+    verrouille: bool
+
+
+def failure_key(email: str) -> str:
+    """The digest under which the failed logins of a typed address are counted (no address stored)."""
+    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+
+
+def add_account(
+    db: Database, email: str, password_hash: str, role: str, territoires: Iterable[str], now: datetime
+) -> int:
+    """Writer job: create the account and audit it."""
+    user_id = accounts_store.create_account(db, email, password_hash, role, territoires, now)
+    details = {"role": role, "territoires": sorted(set(territoires)), "par": CLI}
+    audit.record(
+        db,
+        user_id=None,
+        email=None,
+        action="compte-cree",
+        target=email,
+        result="succes",
+        details=details,
+        at=now,
+    )
+    return user_id
+
+
+def _existing(db: Database, email: str) -> accounts_store.Account:
+    account = accounts_store.find_account(db, email)
+    if account is None:
+        raise AccountError(f"aucun compte pour {email}")
+    return account
+
+
+def _cli_audit(db: Database, action: str, email: str, now: datetime) -> None:
+    audit.record(
+        db,
+        user_id=None,
+        email=None,
+        action=action,
+        target=email,
+        result="succes",
+        details={"par": CLI},
+        at=now,
+    )
+
+
+def set_active(db: Database, email: str, actif: bool, now: datetime) -> accounts_store.Account:
+    """Writer job: reactivate, or deactivate (ending its sessions), an account; audited."""
+    account = _existing(db, email)
+    accounts_store.set_active(db, account.id, actif, now)
+    _cli_audit(db, "compte-reactive" if actif else "compte-desactive", account.email, now)
+    return account
+
+
+def change_password(db: Database, email: str, password_hash: str, now: datetime) -> accounts_store.Account:
+    """Writer job: new password, address unlocked, the account's sessions ended; audited."""
+    account = _existing(db, email)
+    accounts_store.set_password(db, account.id, password_hash, now)
+    accounts_store.clear_failures(db, failure_key(account.email))
+    _cli_audit(db, "mot-de-passe-change", account.email, now)
+    return account
+
+
+def states(db: Database) -> list[AccountState]:
+    """Every account and whether its address is locked."""
+    locked = accounts_store.locked_keys(db)
+    return [AccountState(a, failure_key(a.email) in locked) for a in accounts_store.list_accounts(db)]

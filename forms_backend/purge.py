@@ -1,0 +1,169 @@
+"""Retention: anonymise the situations without activity for `PARTAJ_RETENTION_MONTHS`, delete old audit entries.
+
+Every column of `situations` and of each table keyed by `situation_id` is classified here: either kept
+(categories, counts, dates of the case, institutions) or replaced by an expression that keeps no personal data.
+A table or column added later must be classified too: `unclassified_columns` names the ones that are not, a test
+fails on them and the purge command warns about them.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from forms_backend import accounts_store, audit
+from forms_backend.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from forms_backend.store import timestamp
+
+# table → column → SQL expression of the anonymised value (evaluated on the row itself).
+ANONYMISED: dict[str, dict[str, str]] = {
+    "situations": {
+        "nom": "'Anonymisé'",
+        "prenom": "''",
+        "date_naissance": "substr(date_naissance, 1, 4)",
+        "code_postal": "substr(code_postal, 1, 2)",
+        "commune": "''",
+        "telephone": "NULL",
+        "courriel": "NULL",
+        "cle_envoi": "NULL",
+    },
+    "rapports_rupture": {
+        "entreprise_nom": "''",
+        "entreprise_siret": "NULL",
+        "date_debut_contrat": "substr(date_debut_contrat, 1, 7)",
+        "date_fin_prevue": "substr(date_fin_prevue, 1, 7)",
+        "date_rupture": "substr(date_rupture, 1, 7)",
+        "motif_precision": "NULL",
+        "declarant_nom": "''",
+        "declarant_fonction": "NULL",
+        "declarant_courriel": "''",
+        "declarant_telephone": "NULL",
+    },
+    "orientations": {
+        "dernier_etablissement": "NULL",
+        "description": "''",
+        "orienteur_nom": "''",
+        "orienteur_courriel": "''",
+        "orienteur_telephone": "NULL",
+    },
+}
+
+# table → columns kept as they are: what the statistics count.
+KEPT: dict[str, frozenset[str]] = {
+    "situations": frozenset(
+        {
+            "id",
+            "reference",
+            "source",
+            "territoire",
+            "statut",
+            "sexe",
+            "suivi_structure",
+            "created_at",
+            "updated_at",
+            "anonymise_at",
+        }
+    ),
+    "rapports_rupture": frozenset(
+        {
+            "situation_id",
+            "cfa_nom",
+            "cfa_uai",
+            "diplome_prepare",
+            "niveau",
+            "secteur",
+            "cadre_rupture",
+            "situation_actuelle",
+            "jeune_informe",
+        }
+    ),
+    "rupture_motifs": frozenset({"situation_id", "motif"}),
+    "orientations": frozenset(
+        {"situation_id", "statut_jeune", "niveau", "orienteur_structure", "orienteur_type"}
+        | {"jeune_informe", "accord_representant_legal"}
+    ),
+    "orientation_besoins": frozenset({"situation_id", "besoin"}),
+}
+
+
+def months_before(now: datetime, months: int) -> datetime:
+    """The same instant `months` calendar months earlier (the last day of a shorter month)."""
+    years, month_index = divmod(now.month - 1 - months, 12)
+    year, month = now.year + years, month_index + 1
+    return now.replace(year=year, month=month, day=min(now.day, calendar.monthrange(year, month)[1]))
+
+
+def _columns(db: Database, table: str) -> list[str]:
+    return [row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()]
+
+
+def situation_tables(db: Database) -> list[str]:
+    """`situations` and every table with a `situation_id` column: where a situation's data live."""
+    names = [
+        row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    ]
+    return [t for t in names if t == "situations" or "situation_id" in _columns(db, t)]
+
+
+def unclassified_columns(db: Database) -> list[str]:
+    """`table.colonne` for every column of a situation table that is neither kept nor anonymised."""
+    missing = []
+    for table in situation_tables(db):
+        known = KEPT.get(table, frozenset()) | ANONYMISED.get(table, {}).keys()
+        missing += [f"{table}.{column}" for column in _columns(db, table) if column not in known]
+    return missing
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What the purge did (or, in a dry run, would do)."""
+
+    cutoff: datetime
+    situations: int
+    audit_entries: int
+    sessions: int
+    dry_run: bool
+    unclassified: list[str]
+
+
+_INACTIVE = "anonymise_at IS NULL AND updated_at < ?"
+
+
+def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> PurgeReport:
+    """Writer job: anonymise inactive situations, delete audit entries over 12 months old and dead sessions."""
+    cutoff = months_before(now, retention_months)
+    stamp = timestamp(cutoff)
+    inactive = int(db.execute(f"SELECT count(*) FROM situations WHERE {_INACTIVE}", [stamp]).fetchone()[0])
+    unclassified = unclassified_columns(db)
+    if dry_run:
+        return PurgeReport(cutoff, inactive, audit.count_old(db), 0, True, unclassified)
+    present = set(situation_tables(db))
+    for table, columns in ANONYMISED.items():
+        if table == "situations" or table not in present:
+            continue
+        assignments = ", ".join(f"[{column}] = {expression}" for column, expression in columns.items())
+        db.execute(
+            f"UPDATE [{table}] SET {assignments} WHERE situation_id IN (SELECT id FROM situations WHERE {_INACTIVE})",
+            [stamp],
+        )
+    assignments = ", ".join(
+        f"[{column}] = {expression}" for column, expression in ANONYMISED["situations"].items()
+    )
+    db.execute(
+        f"UPDATE situations SET {assignments}, anonymise_at = ? WHERE {_INACTIVE}", [timestamp(now), stamp]
+    )
+    deleted = audit.delete_old(db)
+    sessions = accounts_store.delete_expired_sessions(db, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT)
+    accounts_store.delete_stale_failures(db, months_before(now, 12))
+    details = {
+        "situations_anonymisees": inactive,
+        "entrees_audit_supprimees": deleted,
+        "conservation_mois": retention_months,
+    }
+    audit.record(
+        db, user_id=None, email=None, action="purge", target=None, result="succes", details=details, at=now
+    )
+    return PurgeReport(cutoff, inactive, deleted, sessions, False, unclassified)
