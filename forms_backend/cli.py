@@ -1,4 +1,5 @@
-"""Command line: `python -m forms_backend serve [--host H] [--port P] [--db PATH]`."""
+"""Command line: `python -m forms_backend serve [--host H] [--port P] [--db PATH]`, and the administration
+commands of `cli_admin` (users, purge, backup)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
+from forms_backend import accounts_store, cli_admin
 from forms_backend.errors import BackendError, SettingsError
 from forms_backend.settings import Settings
 
@@ -23,6 +25,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     serve.add_argument("--db", type=Path, help="fichier SQLite (défaut : PARTAJ_DB ou var/partaj.db)")
+    cli_admin.register(commands)
     return main
 
 
@@ -34,6 +37,8 @@ def serve(args: argparse.Namespace) -> None:
     if args.db is not None:
         settings = settings.but(db_path=args.db)
     app = create_app(settings)
+    if app.state.services.store.read_sync(accounts_store.count_accounts) == 0:
+        print(cli_admin.first_account_hint(settings.db_path), file=sys.stderr, flush=True)
     logging.getLogger("partaj").info(
         "PARTAJ sur http://%s:%s (base %s, mode %s)", args.host, args.port, settings.db_path, settings.env
     )
@@ -57,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             serve(args)
+        else:
+            return int(args.run(args))
     except SettingsError as exc:
         print("erreur : réglages refusés :", file=sys.stderr)
         for problem in exc.problems:
