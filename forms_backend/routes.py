@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from forms_backend import __version__, journal, login, store
+from forms_backend import __version__, journal, login, notifications, store
 from forms_backend.forms import Formulaire, Result, today_in, validate
 from forms_backend.pages import error_page, render
 from forms_backend.security import (
@@ -164,12 +164,15 @@ async def submit_form(source: str, request: Request) -> Response:
     now = datetime.now(UTC)
     report = store.NewReport(source, result.cleaned, key, now, now.astimezone(svc.settings.tz).year)
     receipt = await svc.store.write_grouped(store.insert_reports, report)
+    response = _to_receipt(svc, receipt)
     if receipt.replayed:
         log.info("envoi rejoué : %s déjà enregistré", receipt.reference)
     else:
         svc.limiter.record(client)
         log.info("rapport enregistré : %s (territoire %s)", receipt.reference, receipt.territoire)
-    return _to_receipt(svc, receipt)
+        # After the response, once committed: the coordinators' e-mail never delays or fails a submission.
+        response.background = notifications.task(svc, receipt.reference, receipt.source, receipt.territoire)
+    return response
 
 
 async def receipt_page(request: Request) -> Response:

@@ -46,6 +46,12 @@ class Settings:
     responsable_traitement: str = NOT_CONFIGURED
     contact_rgpd: str = NOT_CONFIGURED
     forwarded_allow_ips: str = "127.0.0.1"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""
+    smtp_starttls: bool = False
 
     @property
     def production(self) -> bool:
@@ -95,6 +101,16 @@ class Settings:
         text("RESPONSABLE_TRAITEMENT", "responsable_traitement")
         text("CONTACT_RGPD", "contact_rgpd")
         text("FORWARDED_ALLOW_IPS", "forwarded_allow_ips")
+        text("SMTP_HOST", "smtp_host")
+        text("SMTP_USER", "smtp_user")
+        text("SMTP_PASSWORD", "smtp_password")
+        text("SMTP_FROM", "smtp_from")
+        number("SMTP_PORT", "smtp_port", int)
+        if raw := env.get("PARTAJ_SMTP_STARTTLS", "").strip().lower():
+            if raw in ("1", "true", "oui", "yes"):
+                values["smtp_starttls"] = True
+            elif raw not in ("0", "false", "non", "no"):
+                problems.append(f"PARTAJ_SMTP_STARTTLS : « {raw} » ; attendu oui ou non (1 ou 0)")
         for name, attr in (("DB", "db_path"), ("SITE_DIR", "site_dir"), ("DATA_DIR", "data_dir")):
             if raw := env.get(f"PARTAJ_{name}", "").strip():
                 values[attr] = Path(raw)
@@ -142,6 +158,12 @@ class Settings:
             problems.append(
                 f"PARTAJ_BASE_URL : « {self.base_url} » ; attendu une adresse comme https://partaj.example.fr"
             )
+        if self.smtp_host and not self.smtp_from:
+            problems.append(
+                "PARTAJ_SMTP_FROM : obligatoire quand PARTAJ_SMTP_HOST est donné (expéditeur des avis)"
+            )
+        if not 0 < self.smtp_port < 65536:
+            problems.append(f"PARTAJ_SMTP_PORT : {self.smtp_port} ; attendu un port entre 1 et 65535")
         if self.production:
             problems.extend(self.production_problems())
         if problems:
@@ -160,6 +182,11 @@ class Settings:
         if "*" in self.allowed_hosts:
             problems.append(
                 "PARTAJ_ALLOWED_HOSTS : « * » interdit en production ; listez les noms d'hôte servis"
+            )
+        if self.smtp_host and self.smtp_password and not self.smtp_starttls:
+            problems.append(
+                "PARTAJ_SMTP_STARTTLS : obligatoire en production quand un mot de passe SMTP est donné "
+                "(sinon il circule en clair)"
             )
         public_host = urlsplit(self.base_url).hostname or ""
         if public_host and public_host.lower() not in self.allowed_hosts:

@@ -149,6 +149,12 @@ def find_submission(db: Database, key: str) -> Receipt | None:
     return Receipt(row[0], row[1], row[2], replayed=True) if row else None
 
 
+def situation_id(db: Database, reference: str) -> int | None:
+    """The id of the situation with this reference, if any."""
+    row = db.execute("SELECT id FROM situations WHERE reference = ?", [reference]).fetchone()
+    return int(row[0]) if row else None
+
+
 @dataclass(frozen=True)
 class NewReport:
     """A validated report waiting to be stored: its source, cleaned data, idempotency key, time and year."""
