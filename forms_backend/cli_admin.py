@@ -85,7 +85,7 @@ def users_add(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     email = accounts.normalise_email(args.email)
-    territoires = list(dict.fromkeys(args.territoire or []))
+    territoires = sorted(set(args.territoire or []))
     accounts.check_scope(args.role, territoires, load_forms_catalogue(settings).territoires.keys())
     with opened(settings) as store:
         if store.read_sync(partial(accounts_store.find_account, email=email)) is not None:
