@@ -140,6 +140,8 @@ def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> 
     unclassified = unclassified_columns(db)
     if dry_run:
         return PurgeReport(cutoff, inactive, audit.count_old(db), 0, True, unclassified)
+    # Overwrite the freed bytes too: an anonymised name must not stay readable in the file's free space.
+    db.execute("PRAGMA secure_delete = ON")
     present = set(situation_tables(db))
     for table, columns in ANONYMISED.items():
         if table == "situations" or table not in present:
