@@ -40,6 +40,12 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def check_login_password(password_hash: str | None, password: str) -> bool:
+    """Verify against the account's hash, or against a dummy one when there is no usable account: an unknown
+    address costs the same argon2 work as a wrong password. Slow: run it in a worker thread."""
+    return verify_password(password_hash or dummy_hash(), password) and password_hash is not None
+
+
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with other parameters than today's."""
     return _hasher.check_needs_rehash(password_hash)

@@ -151,16 +151,16 @@ async def authenticate(svc: Services, email: str, password: str, previous: str |
     started = await svc.store.write(partial(_start_attempt, key=key, account=account, now=now))
     if isinstance(started, LoginResult):
         return started
-    usable = account is not None and account.actif
-    stored = account.password_hash if account is not None and usable else accounts.dummy_hash()
-    valid = await run_in_threadpool(accounts.verify_password, stored, password)
-    if not (valid and usable and account is not None):
+    usable = account if account is not None and account.actif else None
+    stored = usable.password_hash if usable is not None else None
+    valid = await run_in_threadpool(accounts.check_login_password, stored, password)
+    if not valid or usable is None:
         return await svc.store.write(partial(_refuse, key=key, account=account, echecs=started, now=now))
     new_hash = None
-    if accounts.needs_rehash(account.password_hash):
+    if accounts.needs_rehash(usable.password_hash):
         new_hash = await run_in_threadpool(accounts.hash_password, password)
     return await svc.store.write(
-        partial(_open_session, key=key, account=account, previous=previous, new_hash=new_hash, now=now)
+        partial(_open_session, key=key, account=usable, previous=previous, new_hash=new_hash, now=now)
     )
 
 

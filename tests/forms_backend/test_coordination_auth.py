@@ -626,8 +626,10 @@ def test_tenth_failure_locks_the_address_until_a_new_password(
         ("connexion", "refuse"),
     ]
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("une nouvelle phrase de passe\n"))
     monkeypatch.setenv("PARTAJ_DATA_DIR", str(ROOT / "data"))
+    assert main(["users", "list", "--db", str(settings.db_path)]) == 0
+    assert capsys.readouterr().out == f"anne@example.fr\tcoordinateur\tarras, {LENS}\tverrouillé\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO("une nouvelle phrase de passe\n"))
     assert (
         main(["users", "passwd", "anne@example.fr", "--password-stdin", "--db", str(settings.db_path)]) == 0
     )
@@ -719,3 +721,19 @@ def test_audit_entries_cannot_be_changed_nor_deleted_before_12_months(store: Sto
             conn.execute("DELETE FROM audit WHERE action = 'essai'")
         conn.execute("DELETE FROM audit WHERE action = 'ancien'")
     assert rows(db, "SELECT action, resultat FROM audit") == [("essai", "succes")]
+
+
+def test_a_hash_made_with_older_argon2_parameters_is_replaced_at_login(
+    web: TestClient, store: Store, db: Path
+) -> None:
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    create_account(store, "anne@example.fr", "coordinateur", [LENS])
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE utilisateurs SET mot_de_passe = ?", [weak])
+
+    assert login(web, "anne@example.fr").status_code == 303
+
+    ((stored,),) = rows(db, "SELECT mot_de_passe FROM utilisateurs")
+    assert stored != weak and not accounts.needs_rehash(stored) and accounts.verify_password(stored, PASSWORD)
