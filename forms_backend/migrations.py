@@ -177,6 +177,78 @@ BEGIN
 END
 """
 
+# Follow-up of a situation by the CTL. The current state (next CTL meeting, outcome, référent tuteur) lives in
+# typed columns of `situations`, which the table filters and sorts; every change is also an event of
+# `suivi_evenements`, the history shown as a timeline (who, when, what).
+SUIVI_EVENEMENTS = """
+CREATE TABLE suivi_evenements (
+    id INTEGER PRIMARY KEY,
+    situation_id INTEGER NOT NULL REFERENCES situations(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    auteur_id INTEGER,
+    auteur TEXT,
+    genre TEXT NOT NULL CHECK (genre IN ('creation', 'statut', 'note', 'solution', 'solution-retiree',
+                                         'referent', 'ctl')),
+    statut TEXT,
+    ancien_statut TEXT,
+    issue TEXT,
+    texte TEXT,
+    solution_type TEXT CHECK (solution_type IN ('dispositif', 'fiche')),
+    solution_id TEXT,
+    referent_nom TEXT,
+    referent_structure TEXT,
+    date_valeur TEXT
+)
+"""
+
+SITUATION_SOLUTIONS = """
+CREATE TABLE situation_solutions (
+    situation_id INTEGER NOT NULL REFERENCES situations(id) ON DELETE CASCADE,
+    type TEXT NOT NULL CHECK (type IN ('dispositif', 'fiche')),
+    cible TEXT NOT NULL,
+    proposee_at TEXT NOT NULL,
+    auteur TEXT,
+    PRIMARY KEY (situation_id, type, cible)
+) WITHOUT ROWID
+"""
+
+# Accent- and case-insensitive search on name, first name and reference. SQLite's lower() only folds ASCII:
+# the accented letters of French names are replaced one by one, in two virtual columns (SQLite's parser refuses
+# more nesting in one). Virtual columns cost no storage; the index keeps the folded text, so that a search scans
+# the index instead of recomputing every row.
+FOLDED_LETTERS = {
+    "a": "àâäáÀÂÄÁ",
+    "c": "çÇ",
+    "e": "éèêëÉÈÊË",
+    "i": "îïíÎÏÍ",
+    "n": "ñÑ",
+    "o": "ôöóÔÖÓ",
+    "u": "ùûüúÙÛÜÚ",
+    "y": "ÿŸ",
+    "oe": "œŒ",
+    "ae": "æÆ",
+}
+_REPLACEMENTS = [(letter, plain) for plain, letters in FOLDED_LETTERS.items() for letter in letters]
+
+
+def _folded(expression: str, replacements: list[tuple[str, str]]) -> str:
+    for letter, plain in replacements:
+        expression = f"replace({expression}, '{letter}', '{plain}')"
+    return expression
+
+
+_HALF = len(_REPLACEMENTS) // 2
+RECHERCHE_PARTIELLE = (
+    "ALTER TABLE situations ADD COLUMN recherche_partielle TEXT GENERATED ALWAYS AS ("
+    + _folded("lower(nom || ' ' || prenom || ' ' || reference)", _REPLACEMENTS[:_HALF])
+    + ") VIRTUAL"
+)
+RECHERCHE = (
+    "ALTER TABLE situations ADD COLUMN recherche TEXT GENERATED ALWAYS AS ("
+    + _folded("recherche_partielle", _REPLACEMENTS[_HALF:])
+    + ") VIRTUAL"
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -208,6 +280,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             AUDIT_NO_UPDATE,
             AUDIT_DELETE_OLD_ONLY,
             "ALTER TABLE situations ADD COLUMN anonymise_at TEXT",
+        ),
+    ),
+    Migration(
+        3,
+        "suivi des situations : historique, notes, solutions, référent tuteur, prochaine CTL, sortie, recherche",
+        (
+            "ALTER TABLE situations ADD COLUMN prochaine_ctl TEXT",
+            "ALTER TABLE situations ADD COLUMN sortie TEXT",
+            "ALTER TABLE situations ADD COLUMN motif_sans_suite TEXT",
+            "ALTER TABLE situations ADD COLUMN referent_nom TEXT",
+            "ALTER TABLE situations ADD COLUMN referent_structure TEXT",
+            "ALTER TABLE situations ADD COLUMN referent_contrat_signe TEXT",
+            RECHERCHE_PARTIELLE,
+            RECHERCHE,
+            SUIVI_EVENEMENTS,
+            "CREATE INDEX suivi_evenements_situation ON suivi_evenements(situation_id, id)",
+            SITUATION_SOLUTIONS,
+            "CREATE INDEX situations_created_at ON situations(created_at)",
+            "CREATE INDEX situations_statut ON situations(statut, created_at)",
+            "CREATE INDEX situations_source ON situations(source, created_at)",
+            "CREATE INDEX situations_prochaine_ctl ON situations(prochaine_ctl, territoire)",
+            "CREATE INDEX situations_territoire_ctl ON situations(territoire, prochaine_ctl)",
+            "CREATE INDEX situations_recherche ON situations(territoire, recherche)",
         ),
     ),
 )

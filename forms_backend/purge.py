@@ -29,6 +29,7 @@ ANONYMISED: dict[str, dict[str, str]] = {
         "telephone": "NULL",
         "courriel": "NULL",
         "cle_envoi": "NULL",
+        "referent_nom": "NULL",
     },
     "rapports_rupture": {
         "entreprise_nom": "''",
@@ -49,6 +50,7 @@ ANONYMISED: dict[str, dict[str, str]] = {
         "orienteur_courriel": "''",
         "orienteur_telephone": "NULL",
     },
+    "suivi_evenements": {"texte": "NULL", "referent_nom": "NULL"},
 }
 
 # table → columns kept as they are: what the statistics count.
@@ -65,6 +67,11 @@ KEPT: dict[str, frozenset[str]] = {
             "created_at",
             "updated_at",
             "anonymise_at",
+            "prochaine_ctl",
+            "sortie",
+            "motif_sans_suite",
+            "referent_structure",
+            "referent_contrat_signe",
         }
     ),
     "rapports_rupture": frozenset(
@@ -86,6 +93,11 @@ KEPT: dict[str, frozenset[str]] = {
         | {"jeune_informe", "accord_representant_legal"}
     ),
     "orientation_besoins": frozenset({"situation_id", "besoin"}),
+    "suivi_evenements": frozenset(
+        {"id", "situation_id", "at", "auteur_id", "auteur", "genre", "statut", "ancien_statut", "issue"}
+        | {"solution_type", "solution_id", "referent_structure", "date_valeur"}
+    ),
+    "situation_solutions": frozenset({"situation_id", "type", "cible", "proposee_at", "auteur"}),
 }
 
 

@@ -26,6 +26,7 @@ from forms_backend import store as store_module
 from forms_backend.app import create_app
 from forms_backend.cli import main
 from forms_backend.errors import SettingsError
+from forms_backend.migrations import LATEST_VERSION
 from forms_backend.purge import months_before, unclassified_columns
 from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
@@ -273,7 +274,7 @@ def test_backup_of_a_running_server_is_checked_never_overwritten_and_restores(tm
 
             assert saved.returncode == 0, saved.stderr
             assert saved.stdout.startswith(f"Sauvegarde vérifiée (integrity_check : ok) : {copy} — ")
-            assert "schéma 2, 1 situation(s), 1 compte(s).\n" in saved.stdout
+            assert f"schéma {LATEST_VERSION}, 1 situation(s), 1 compte(s).\n" in saved.stdout
             assert saved.stdout.endswith(
                 "Restauration : arrêtez le serveur, copiez ce fichier à la place de la base, relancez le serveur.\n"
             )
