@@ -33,3 +33,16 @@ class AccountError(BackendError):
 
 class BackupError(BackendError):
     """A backup cannot be made (destination exists, source missing) or its copy failed the integrity check."""
+
+
+class SituationNotFound(BackendError):
+    """No situation with this id in the user's territories (another territory's answers the same: 404)."""
+
+
+class TrackingError(BackendError):
+    """A follow-up change refused against the situation's current state; `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message

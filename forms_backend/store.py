@@ -47,15 +47,18 @@ class ReportTables:
     renamed: tuple[tuple[str, str], ...] = ()
 
 
+ORIENTATION_TABLES = ReportTables(
+    "orientations",
+    "besoins",
+    "orientation_besoins",
+    "besoin",
+    renamed=(("statut", "statut_jeune"), ("situation", "description")),
+)
+# A situation entered by a coordinator (`saisie`) follows the referral form: same fields, same tables.
 REPORT_TABLES = {
     "rupture": ReportTables("rapports_rupture", "motifs", "rupture_motifs", "motif"),
-    "orientation": ReportTables(
-        "orientations",
-        "besoins",
-        "orientation_besoins",
-        "besoin",
-        renamed=(("statut", "statut_jeune"), ("situation", "description")),
-    ),
+    "orientation": ORIENTATION_TABLES,
+    "saisie": ORIENTATION_TABLES,
 }
 
 
