@@ -10,7 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
-from forms_backend import accounts_store, cli_admin
+from forms_backend import accounts_store, cli_admin, exports
 from forms_backend.errors import BackendError, SettingsError
 from forms_backend.settings import Settings
 
@@ -26,6 +26,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     serve.add_argument("--db", type=Path, help="fichier SQLite (défaut : PARTAJ_DB ou var/partaj.db)")
     cli_admin.register(commands)
+    exports.register(commands)
     return main
 
 

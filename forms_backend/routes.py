@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from forms_backend import __version__, journal, login, notifications, store
+from forms_backend import __version__, coordination_routes, journal, login, notifications, store
 from forms_backend.forms import Formulaire, Result, today_in, validate
 from forms_backend.pages import error_page, render
 from forms_backend.security import (
@@ -235,6 +235,7 @@ def routes(site_dir: Path | None) -> list[BaseRoute]:
         Route("/coordination/connexion", login.login, methods=["GET", "POST"], name="connexion"),
         Route("/coordination/deconnexion", login.logout, methods=["POST"], name="deconnexion"),
         Route("/coordination/journal", journal.journal_page, methods=["GET"], name="journal"),
+        *coordination_routes.routes(),
     ]
     if site_dir is not None:
         listed.append(Mount("/", StaticFiles(directory=site_dir, html=True), name="guide"))

@@ -1,0 +1,296 @@
+"""Rules of the tracking table (DOMAIN.md), pure: status transitions, the follow-up forms, the table's filters.
+
+Every function returns French messages keyed by field name; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from forms_backend.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
+from forms_backend.migrations import FOLDED_LETTERS
+from generator.catalogue import Catalogue
+
+STATUTS = ("nouveau", "a-examiner-en-ctl", "solution-proposee", "accompagnement", "sortie", "sans-suite")
+CHAIN = STATUTS[:5]
+CLOSED = frozenset({"sortie", "sans-suite"})
+SOURCES = ("rupture", "orientation", "saisie")
+SOURCE_LABELS = {"rupture": "Rupture de contrat", "orientation": "Orientation", "saisie": "Saisie"}
+SOLUTION_KINDS = {"dispositif": "Dispositif", "fiche": "Fiche action"}
+NOTE_MAX = 2000
+NAME_MAX = 100
+SEARCH_MAX = 100
+
+STATUS_REQUIRED = "Choisissez le nouveau statut."
+STATUS_NOT_ALLOWED = "Passage impossible de « {old} » à « {new} » : depuis « {old} », choisissez {allowed}."
+STATUS_UNCHANGED = "La situation est déjà au statut « {old} »."
+SORTIE_REQUIRED = "Une sortie doit avoir une issue : choisissez-la dans la liste."
+SANS_SUITE_REQUIRED = "Une situation classée sans suite doit avoir un motif : choisissez-le dans la liste."
+UNKNOWN_CHOICE = "Réponse non reconnue : choisissez une réponse dans la liste."
+UNKNOWN_SOLUTION = (
+    "Solution inconnue du guide : choisissez un dispositif ou une fiche action dans la liste "
+    "(« {value} » n'existe pas dans le catalogue)."
+)
+SOLUTION_REQUIRED = "Choisissez un dispositif ou une fiche action dans la liste."
+SOLUTION_TWICE = "Cette solution est déjà proposée pour cette situation."
+REFERENT_NAME_REQUIRED = "Indiquez le nom du référent tuteur, ou videz tous les champs pour le retirer."
+FUTURE_DATE = "Cette date est dans le futur : attendu une date passée ou celle d'aujourd'hui."
+PAST_CTL = "La prochaine réunion de la CTL ne peut pas être dans le passé."
+RANGE_REVERSED = "La date de fin doit être postérieure ou égale à la date de début."
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FOLD = str.maketrans({letter: plain for plain, letters in FOLDED_LETTERS.items() for letter in letters})
+
+
+def allowed_next(statut: str) -> tuple[str, ...]:
+    """The statuses a situation may move to: the next step of the chain, or `sans-suite` from anywhere."""
+    following: tuple[str, ...] = ()
+    if statut in CHAIN[:-1]:
+        following = (CHAIN[CHAIN.index(statut) + 1],)
+    return following if statut == "sans-suite" else (*following, "sans-suite")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the `situations.recherche` column stores names and references."""
+    return text.lower().translate(_FOLD)
+
+
+def _text(
+    submitted: Mapping[str, Sequence[str]],
+    name: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    limit: int,
+) -> str:
+    raw = list(submitted.get(name, ()))
+    value = raw[0].strip() if raw else ""
+    values[name] = value
+    if len(value) > limit:
+        errors[name] = TOO_LONG.format(max=limit, count=len(value))
+    elif _CONTROL.search(value.replace("\r\n", "\n")):
+        errors[name] = CONTROL_CHARS
+    return value
+
+
+def _date(
+    submitted: Mapping[str, Sequence[str]], name: str, values: dict[str, str], errors: dict[str, str]
+) -> date | None:
+    value = _text(submitted, name, values, errors, 10)
+    if not value or name in errors:
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        errors[name] = BAD_DATE
+    return parsed
+
+
+@dataclass
+class Change:
+    """A validated follow-up form: values as typed, errors by field, and what to store when there is none."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def status_change(catalogue: Catalogue, current: str, submitted: Mapping[str, Sequence[str]]) -> Change:
+    """`statut` (+ `sortie` or `motif_sans_suite`) following DOMAIN.md's transitions."""
+    change = Change()
+    new = _text(submitted, "statut", change.values, change.errors, 40)
+    sortie = _text(submitted, "sortie", change.values, change.errors, 40)
+    motif = _text(submitted, "motif_sans_suite", change.values, change.errors, 40)
+    label = dict(catalogue.choices("statuts_situation"))
+    allowed = allowed_next(current)
+    if not new:
+        change.errors["statut"] = STATUS_REQUIRED
+    elif new not in STATUTS:
+        change.errors["statut"] = UNKNOWN_CHOICE
+    elif new == current:
+        change.errors["statut"] = STATUS_UNCHANGED.format(old=label.get(current, current))
+    elif new not in allowed:
+        shown = " ou ".join(f"« {label.get(s, s)} »" for s in allowed) or "aucun autre statut"
+        change.errors["statut"] = STATUS_NOT_ALLOWED.format(
+            old=label.get(current, current), new=label.get(new, new), allowed=shown
+        )
+    issue = None
+    if new == "sortie":
+        if not sortie:
+            change.errors["sortie"] = SORTIE_REQUIRED
+        elif sortie not in dict(catalogue.choices("sorties")):
+            change.errors["sortie"] = UNKNOWN_CHOICE
+        issue = sortie
+    elif new == "sans-suite":
+        if not motif:
+            change.errors["motif_sans_suite"] = SANS_SUITE_REQUIRED
+        elif motif not in dict(catalogue.choices("motifs_sans_suite")):
+            change.errors["motif_sans_suite"] = UNKNOWN_CHOICE
+        issue = motif
+    change.data = {"statut": new, "issue": issue}
+    return change
+
+
+def note(submitted: Mapping[str, Sequence[str]], today: date) -> Change:
+    """A dated follow-up note: `texte` (required, ≤ 2 000 characters) and `date_note` (today by default)."""
+    change = Change()
+    texte = _text(submitted, "texte", change.values, change.errors, NOTE_MAX)
+    when = _date(submitted, "date_note", change.values, change.errors)
+    if not texte and "texte" not in change.errors:
+        change.errors["texte"] = REQUIRED
+    if when and when > today:
+        change.errors["date_note"] = FUTURE_DATE
+    change.data = {"texte": texte.replace("\r\n", "\n"), "date": (when or today).isoformat()}
+    return change
+
+
+def solution(catalogue: Catalogue, submitted: Mapping[str, Sequence[str]]) -> Change:
+    """`solution` = `dispositif:ID` or `fiche:ID`, an id of the guide's own catalogue."""
+    change = Change()
+    value = _text(submitted, "solution", change.values, change.errors, 200)
+    kind, _, ident = value.partition(":")
+    known: dict[str, set[str]] = {"dispositif": set(catalogue.dispositifs), "fiche": set(catalogue.fiches)}
+    if not value:
+        change.errors["solution"] = SOLUTION_REQUIRED
+    elif "solution" not in change.errors and (kind not in known or ident not in known[kind]):
+        change.errors["solution"] = UNKNOWN_SOLUTION.format(value=value)
+    change.data = {"type": kind, "cible": ident}
+    return change
+
+
+def referent(submitted: Mapping[str, Sequence[str]], today: date) -> Change:
+    """The référent tuteur: name and structure, and the date the contrat d'engagement was signed (optional).
+
+    Every field empty removes the référent."""
+    change = Change()
+    nom = _text(submitted, "referent_nom", change.values, change.errors, NAME_MAX)
+    structure = _text(submitted, "referent_structure", change.values, change.errors, 200)
+    signed = _date(submitted, "referent_contrat_signe", change.values, change.errors)
+    if (structure or signed) and not nom and "referent_nom" not in change.errors:
+        change.errors["referent_nom"] = REFERENT_NAME_REQUIRED
+    if signed and signed > today:
+        change.errors["referent_contrat_signe"] = FUTURE_DATE
+    change.data = {
+        "nom": nom or None,
+        "structure": structure or None,
+        "signe": signed.isoformat() if signed else None,
+    }
+    return change
+
+
+def next_ctl(submitted: Mapping[str, Sequence[str]], today: date) -> Change:
+    """The next CTL meeting that will examine the situation (empty: none planned)."""
+    change = Change()
+    when = _date(submitted, "prochaine_ctl", change.values, change.errors)
+    if when and when < today:
+        change.errors["prochaine_ctl"] = PAST_CTL
+    change.data = {"date": when.isoformat() if when else None}
+    return change
+
+
+SORTS = {
+    "reference": "Référence",
+    "recue": "Reçue le",
+    "activite": "Dernière activité",
+    "statut": "Statut",
+    "territoire": "Territoire",
+    "ctl": "Prochaine CTL",
+    "nom": "Nom",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the tracking table shows: filters, free search, sort and page (the user's scope is added apart)."""
+
+    statut: str = ""
+    source: str = ""
+    territoire: str = ""
+    du: date | None = None
+    au: date | None = None
+    ctl: date | None = None
+    recherche: str = ""
+    tri: str = "recue"
+    ordre: str = "desc"
+    page: int = 1
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        """The filters as query parameters (never the search term: it may be a name); empty ones left out."""
+        shown = replace(self, **changes)
+        pairs = {
+            "statut": shown.statut,
+            "source": shown.source,
+            "territoire": shown.territoire,
+            "du": shown.du.isoformat() if shown.du else "",
+            "au": shown.au.isoformat() if shown.au else "",
+            "ctl": shown.ctl.isoformat() if shown.ctl else "",
+            "tri": "" if shown.tri == "recue" else shown.tri,
+            "ordre": "" if shown.ordre == "desc" else shown.ordre,
+            "page": "" if shown.page == 1 else str(shown.page),
+        }
+        return {k: v for k, v in pairs.items() if v}
+
+    def described(self) -> dict[str, Any]:
+        """The filters as the audit log records them: without the search term, only whether there was one."""
+        details: dict[str, Any] = dict(self.query(page=1, tri="recue", ordre="desc"))
+        if self.recherche:
+            details["recherche"] = True
+        return details
+
+
+def filters(
+    catalogue: Catalogue, params: Mapping[str, Sequence[str]], visible: Sequence[str]
+) -> tuple[Filters, dict[str, str], dict[str, str]]:
+    """Filters from a query string or a form, the values as typed, and an error for each refused one.
+
+    A refused filter is left out (the table still shows), its message beside its field."""
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+
+    def choice(name: str, allowed: Sequence[str]) -> str:
+        value = _text(params, name, values, errors, 60)
+        if value and value not in allowed:
+            errors[name] = UNKNOWN_CHOICE
+            return ""
+        return value
+
+    statut = choice("statut", STATUTS)
+    source = choice("source", SOURCES)
+    territoire = choice("territoire", visible)
+    du = _date(params, "du", values, errors)
+    au = _date(params, "au", values, errors)
+    if du and au and au < du:
+        errors["au"] = RANGE_REVERSED
+        au = None
+    ctl = _date(params, "ctl", values, errors)
+    recherche = _text(params, "recherche", values, errors, SEARCH_MAX)
+    tri = choice("tri", tuple(SORTS)) or "recue"
+    ordre = choice("ordre", ("asc", "desc")) or ("asc" if tri in ("nom", "reference", "ctl") else "desc")
+    raw_page = _text(params, "page", values, errors, 6)
+    page = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    found = Filters(
+        statut=statut,
+        source=source,
+        territoire=territoire,
+        du=du,
+        au=au,
+        ctl=ctl,
+        recherche="" if "recherche" in errors else recherche,
+        tri=tri,
+        ordre=ordre,
+        page=page,
+    )
+    return found, values, errors
+
+
+def search_words(recherche: str) -> list[str]:
+    """The folded words of a free search, each to be found in the name, first name or reference."""
+    text = unicodedata.normalize("NFC", recherche)
+    return [fold(word) for word in text.split() if word][:5]
