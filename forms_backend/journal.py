@@ -26,6 +26,19 @@ ACTIONS = {
     "mot-de-passe-change": "Mot de passe changé",
     "purge": "Purge (durée de conservation)",
     "journal-consulte": "Journal consulté",
+    "tableau-consulte": "Tableau de bord consulté",
+    "situation-consultee": "Situation consultée",
+    "modification": "Modification d'une situation",
+    "statut-change": "Statut changé",
+    "note-ajoutee": "Note ajoutée",
+    "solution-proposee": "Solution proposée",
+    "solution-retiree": "Solution retirée",
+    "referent-modifie": "Référent tuteur modifié",
+    "ctl-planifiee": "Prochaine CTL fixée",
+    "situation-saisie": "Situation saisie",
+    "agenda-consulte": "Ordre du jour de CTL consulté",
+    "export": "Export du tableau de bord",
+    "export-cli": "Export (ligne de commande)",
 }
 RESULTS = {"succes": "réussite", "echec": "échec", "refuse": "refusé"}
 
