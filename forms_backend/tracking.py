@@ -48,11 +48,12 @@ _FOLD = str.maketrans({letter: plain for plain, letters in FOLDED_LETTERS.items(
 
 
 def allowed_next(statut: str) -> tuple[str, ...]:
-    """The statuses a situation may move to: the next step of the chain, or `sans-suite` from anywhere."""
-    following: tuple[str, ...] = ()
-    if statut in CHAIN[:-1]:
-        following = (CHAIN[CHAIN.index(statut) + 1],)
-    return following if statut == "sans-suite" else (*following, "sans-suite")
+    """The statuses a situation may move to: the next step of the chain, or `sans-suite` at any point of the
+    follow-up; a closed situation (sortie, sans suite) moves no more."""
+    if statut in CLOSED:
+        return ()
+    following = (CHAIN[CHAIN.index(statut) + 1],) if statut in CHAIN[:-1] else ()
+    return (*following, "sans-suite")
 
 
 def fold(text: str) -> str:
