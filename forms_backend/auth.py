@@ -168,7 +168,9 @@ def csrf_valid(svc: Services, session: CurrentSession, sent: object) -> bool:
     """The token of a back-office form: derived from the session's CSRF secret."""
     if not isinstance(sent, str) or not sent:
         return False
-    return hmac.compare_digest(sent, csrf_token(svc.settings.secret_key, session.csrf_secret))
+    return hmac.compare_digest(
+        sent.encode(), csrf_token(svc.settings.secret_key, session.csrf_secret).encode()
+    )
 
 
 def _with_headers(response: Response) -> Response:

@@ -41,7 +41,7 @@ def sign(secret: str, purpose: str, payload: str) -> str:
 def unsign(secret: str, purpose: str, token: str) -> str | None:
     """The payload of a token signed for this purpose, or None when forged, altered or for another purpose."""
     payload, _, mac = token.rpartition(".")
-    if not payload or not hmac.compare_digest(mac, _mac(secret, purpose, payload)):
+    if not payload or not hmac.compare_digest(mac.encode(), _mac(secret, purpose, payload).encode()):
         return None
     return payload
 
@@ -64,7 +64,7 @@ def csrf_ok(secret: str, cookie: str | None, sent: str | None) -> bool:
     """True when the form's token matches this browser's cookie."""
     if not cookie or not sent:
         return False
-    return hmac.compare_digest(sent, csrf_token(secret, cookie))
+    return hmac.compare_digest(sent.encode(), csrf_token(secret, cookie).encode())
 
 
 def cross_site(request: Request, base_url: str) -> bool:
