@@ -27,7 +27,7 @@ from forms_backend import audit, spreadsheets, store, tracking, tracking_store
 from forms_backend.auth import back_office
 from forms_backend.coordination import labels, params_of, read_filters, user_of
 from forms_backend.errors import BackendError
-from forms_backend.forms import parse_date, today_in
+from forms_backend.forms import today_in
 from forms_backend.pages import error_page
 from forms_backend.services import services
 from forms_backend.settings import Settings
@@ -108,43 +108,80 @@ class Export:
         return f"partaj-situations-{today.isoformat()}{suffix}.{self.format}"
 
 
+Convert = Callable[[Any], spreadsheets.Cell]
+
+
 class _Shown:
     """Turns stored values into cells: labels of the catalogue, dates, years, départements."""
 
     def __init__(self, catalogue: Catalogue, tz: ZoneInfo) -> None:
         self.labels = labels(catalogue)
         self.tz = tz
+        self._days: dict[str, date] = {}
 
-    def cell(self, kind: str, value: Any) -> spreadsheets.Cell:
-        if value is None or value == "":
+    def moment(self, value: Any) -> spreadsheets.Cell:
+        """A stored UTC timestamp as its local date (cached per UTC hour: offsets change on the hour)."""
+        if not value:
             return None
-        text = str(value)
+        hour = value[:13]
+        day = self._days.get(hour)
+        if day is None:
+            day = datetime.fromisoformat(value).astimezone(self.tz).date()
+            self._days[hour] = day
+        return day
+
+    def converter(self, kind: str) -> Convert:
+        """How one column's stored value becomes a cell."""
         if kind == "texte":
-            return text
+            return lambda v: v if v != "" else None
         if kind == "jour":
-            return (parse_date(text) if len(text) == 10 else None) or text
+            return _day
         if kind == "moment":
-            stamp = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-            return stamp.astimezone(self.tz).date()
+            return self.moment
         if kind == "annee":
-            return int(text[:4]) if text[:4].isdigit() else None
+            return lambda v: int(v[:4]) if v and v[:4].isdigit() else None
         if kind == "departement":
-            return text[:3] if text.startswith("97") else text[:2]
+            return lambda v: (v[:3] if v.startswith("97") else v[:2]) if v else None
         if kind == "solutions":
-            shown = []
-            for item in text.split("|"):
-                nature, _, ident = item.partition(":")
-                shown.append(self.labels.get(nature, {}).get(ident, ident))
-            return " ; ".join(shown)
+            return self._solutions
         table = self.labels.get(kind, {})
-        return " ; ".join(table.get(v, v) for v in text.split("|"))
+
+        def label(value: Any) -> spreadsheets.Cell:
+            if not value:
+                return None
+            if "|" not in value:
+                return str(table.get(value, value))
+            return " ; ".join(table.get(v, v) for v in value.split("|"))
+
+        return label
+
+    def _solutions(self, value: Any) -> spreadsheets.Cell:
+        if not value:
+            return None
+        shown = []
+        for item in value.split("|"):
+            nature, _, ident = item.partition(":")
+            shown.append(self.labels.get(nature, {}).get(ident, ident))
+        return " ; ".join(shown)
+
+
+def _day(value: Any) -> spreadsheets.Cell:
+    """An ISO date as a date; a year or year-month alone (anonymised) as text."""
+    if not value:
+        return None
+    if len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    return str(value)
 
 
 def export_chunks(db_path: Path, catalogue: Catalogue, tz: ZoneInfo, export: Export) -> Iterator[bytes]:
     """The file, chunk by chunk; the connection opens at the first chunk (in the thread that asks for it)."""
     columns = export.columns()
-    positions = [NAMES.index(source) for _, source, _, _ in columns]
     shown = _Shown(catalogue, tz)
+    converters = [(NAMES.index(source), shown.converter(kind)) for _, source, kind, _ in columns]
     db = store.connect(db_path, readonly=True)
     try:
         sql, params = tracking_store.export_query(export.scope, export.filters, tz)
@@ -153,10 +190,7 @@ def export_chunks(db_path: Path, catalogue: Catalogue, tz: ZoneInfo, export: Exp
         def rows() -> Iterator[list[spreadsheets.Cell]]:
             while batch := cursor.fetchmany(FETCH):
                 for row in batch:
-                    yield [
-                        shown.cell(kind, row[i])
-                        for (_, _, kind, _), i in zip(columns, positions, strict=True)
-                    ]
+                    yield [convert(row[i]) for i, convert in converters]
 
         _, writer = FORMATS[export.format]
         yield from writer([c[0] for c in columns], rows())

@@ -28,10 +28,13 @@ READ_CHUNK = 64 * 1024
 # Characters XML 1.0 cannot carry (and lone surrogates, which UTF-8 cannot either).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SPACES = re.compile(" {2,}")
+_NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff\t]")
 
 
 def cell_text(value: str) -> str:
     """The text a cell holds: XML-safe, `\\n` line ends, never read as a formula."""
+    if not _NEEDS_WORK.search(value) and not value.startswith(FORMULA_START):
+        return value
     text = _NOT_XML.sub("", value)
     if text.startswith(FORMULA_START):
         text = "'" + text
@@ -40,7 +43,7 @@ def cell_text(value: str) -> str:
 
 
 def _shown_date(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def csv_chunks(header: list[str], rows: Iterable[list[Cell]]) -> Iterator[bytes]:
@@ -54,13 +57,13 @@ def csv_chunks(header: list[str], rows: Iterable[list[Cell]]) -> Iterator[bytes]
     for number, row in enumerate(rows, start=1):
         writer.writerow(
             [
-                ""
+                cell_text(v)
+                if type(v) is str
+                else ""
                 if v is None
                 else _shown_date(v)
                 if isinstance(v, date)
                 else str(v)
-                if isinstance(v, int)
-                else cell_text(v)
                 for v in row
             ]
         )

@@ -92,9 +92,12 @@ def where(scope: Scope, f: Filters, tz: ZoneInfo, *, with_statut: bool = True) -
     if f.ctl:
         clauses.append("s.prochaine_ctl = ?")
         params.append(f.ctl.isoformat())
-    for word in search_words(f.recherche):
-        clauses.append("s.recherche LIKE ? ESCAPE '\\'")
-        params.append(_like(word))
+    words = search_words(f.recherche)
+    if words:
+        # The index holds the folded text: scanning it is far cheaper than recomputing every row's column.
+        likes = " AND ".join(["recherche LIKE ? ESCAPE '\\'"] * len(words))
+        clauses.append(f"s.id IN (SELECT id FROM situations INDEXED BY situations_recherche WHERE {likes})")
+        params += [_like(word) for word in words]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
