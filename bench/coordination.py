@@ -127,7 +127,6 @@ def generate(path: Path, count: int, seed: int = 7) -> None:
         conn.executemany("INSERT INTO rupture_motifs VALUES (?, ?)", motifs)
         conn.executemany("INSERT INTO orientation_besoins VALUES (?, ?)", besoins)
     conn.execute("COMMIT")
-    conn.execute("ANALYZE")
     db.close()
     accounts_db = Store(path, readers=1)
     accounts_db.open()

@@ -305,6 +305,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX situations_recherche ON situations(territoire, recherche)",
         ),
     ),
+    Migration(
+        4,
+        "index couvrants des compteurs par statut filtrés par source ou par prochaine CTL",
+        (
+            # The counts per status group by statut: with these, a source or next-CTL filter reads one index.
+            "CREATE INDEX situations_source_statut ON situations(source, statut)",
+            "CREATE INDEX situations_ctl_statut ON situations(prochaine_ctl, statut)",
+            "DROP INDEX situations_prochaine_ctl",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
