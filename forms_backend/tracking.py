@@ -207,6 +207,11 @@ SORTS = {
 }
 
 
+def default_order(tri: str) -> str:
+    """Names, references and meeting dates read A → Z; reception and activity dates newest first."""
+    return "asc" if tri in ("nom", "reference", "ctl") else "desc"
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the tracking table shows: filters, free search, sort and page (the user's scope is added apart)."""
@@ -233,14 +238,14 @@ class Filters:
             "au": shown.au.isoformat() if shown.au else "",
             "ctl": shown.ctl.isoformat() if shown.ctl else "",
             "tri": "" if shown.tri == "recue" else shown.tri,
-            "ordre": "" if shown.ordre == "desc" else shown.ordre,
+            "ordre": "" if shown.ordre == default_order(shown.tri) else shown.ordre,
             "page": "" if shown.page == 1 else str(shown.page),
         }
         return {k: v for k, v in pairs.items() if v}
 
     def described(self) -> dict[str, Any]:
         """The filters as the audit log records them: without the search term, only whether there was one."""
-        details: dict[str, Any] = dict(self.query(page=1, tri="recue", ordre="desc"))
+        details: dict[str, Any] = dict(self.query(page=1, tri="recue", ordre=default_order("recue")))
         if self.recherche:
             details["recherche"] = True
         return details
@@ -273,7 +278,7 @@ def filters(
     ctl = _date(params, "ctl", values, errors)
     recherche = _text(params, "recherche", values, errors, SEARCH_MAX)
     tri = choice("tri", tuple(SORTS)) or "recue"
-    ordre = choice("ordre", ("asc", "desc")) or ("asc" if tri in ("nom", "reference", "ctl") else "desc")
+    ordre = choice("ordre", ("asc", "desc")) or default_order(tri)
     raw_page = _text(params, "page", values, errors, 6)
     page = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
     found = Filters(

@@ -101,7 +101,11 @@ def test_sort_and_pages(tracking: Tracking) -> None:
     assert references(by_name.text)[:2] == ["RUP-2026-000001", "RUP-2026-000002"]  # Martin, then Nom00…
     by_name_desc = tracking.client.get("/coordination/?tri=nom&ordre=desc")
     assert references(by_name_desc.text)[0] == "RUP-2026-000061"
-    assert '<a href="/coordination/?tri=nom&amp;ordre=asc&amp;page=2">Page suivante</a>' in by_name.text
+    assert '<a href="/coordination/?tri=nom&amp;ordre=desc&amp;page=2">Page suivante</a>' in by_name_desc.text
+    assert (
+        '<a href="/coordination/?tri=nom&amp;page=2">Page suivante</a>'
+        in tracking.client.get("/coordination/?tri=nom").text
+    )
 
 
 def test_free_search_is_accent_insensitive_and_never_put_in_an_address(tracking: Tracking) -> None:
