@@ -101,7 +101,8 @@ class Export:
 
     def details(self) -> dict[str, Any]:
         """What the audit log records of this export."""
-        return {"format": self.format, "pseudonymise": self.pseudonymise, **self.filters.described()}
+        shown = "oui" if self.pseudonymise else "non"
+        return {"format": self.format, "pseudonymise": shown, **self.filters.described()}
 
     def filename(self, today: date) -> str:
         suffix = "-pseudonymise" if self.pseudonymise else ""

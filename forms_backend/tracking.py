@@ -247,7 +247,7 @@ class Filters:
         """The filters as the audit log records them: without the search term, only whether there was one."""
         details: dict[str, Any] = dict(self.query(page=1, tri="recue", ordre=default_order("recue")))
         if self.recherche:
-            details["recherche"] = True
+            details["recherche"] = "oui (terme non journalisé)"
         return details
 
 

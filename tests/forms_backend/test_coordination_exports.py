@@ -87,7 +87,7 @@ def test_csv_has_french_headers_labels_dates_bom_and_semicolons(tracking: Tracki
     assert row["Présentation ou précisions"] == "Trajets trop longs."
     entry = tracking.audit()[-1]
     assert entry[:4] == (COORD_A, "export", None, "succes")
-    assert json.loads(entry[4]) == {"format": "csv", "pseudonymise": False}
+    assert json.loads(entry[4]) == {"format": "csv", "pseudonymise": "non"}
 
 
 def test_pseudonymised_export_has_no_name_contact_or_free_text(tracking: Tracking) -> None:
@@ -107,7 +107,7 @@ def test_pseudonymised_export_has_no_name_contact_or_free_text(tracking: Trackin
         assert value not in flat
     assert json.loads(tracking.audit()[-1][4]) == {
         "format": "csv",
-        "pseudonymise": True,
+        "pseudonymise": "oui",
         "territoire": TERRITOIRE_A,
     }
 
@@ -246,7 +246,7 @@ def test_command_line_export_is_the_same_file_audited_and_filtered(tmp_path: Pat
     assert json.loads(details) == {
         "destination": str(out),
         "format": "csv",
-        "pseudonymise": True,
+        "pseudonymise": "oui",
         "territoire": TERRITOIRE_B,
     }
     unknown = subprocess.run([*command[:-1], "atlantide"], cwd=ROOT, env=env, capture_output=True, text=True)

@@ -132,6 +132,6 @@ def test_free_search_is_accent_insensitive_and_never_put_in_an_address(tracking:
     # A term put in the address by hand is ignored, not searched.
     assert len(references(tracking.client.get("/coordination/?recherche=lefebvre").text)) == 50
     details = [json.loads(d) for _, action, _, _, d in tracking.audit() if action == "tableau-consulte"]
-    assert {"recherche": True} in details
+    assert {"recherche": "oui (terme non journalisé)"} in details
     assert "lefebvre" not in json.dumps(details)
     assert rows(tracking.db_path, "SELECT count(*) FROM audit WHERE details LIKE '%lefebvre%'") == [(0,)]
