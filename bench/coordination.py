@@ -35,20 +35,15 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import yaml  # noqa: E402
+
 from forms_backend import accounts, store  # noqa: E402
 from forms_backend.database import Store  # noqa: E402
 
 SECRET = "cle-de-banc-d-essai-" + "c" * 40
 PASSWORD = "mot de passe du banc d'essai"
-TERRITOIRES = (
-    "bethune-bruay",
-    "lens-lievin-henin-carvin",
-    "roubaix-tourcoing",
-    "sambre-avesnois",
-    "valenciennes",
-    "arras",
-    "dunkerque",
-    "hors-territoires",
+TERRITOIRES = tuple(
+    t["id"] for t in yaml.safe_load((ROOT / "data" / "territoires.yaml").read_text("utf-8"))["territoires"]
 )
 STATUTS = ("nouveau", "a-examiner-en-ctl", "solution-proposee", "accompagnement", "sortie", "sans-suite")
 MOTIFS = ("orientation", "relation-employeur", "conditions-travail", "mobilite", "logement", "autre")
