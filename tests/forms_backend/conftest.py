@@ -200,8 +200,23 @@ class LiveServer:
 
 
 def start_server(tmp_path: Path, port: int | None = None, **env: str) -> LiveServer:
-    """Start the real server (uvicorn) on the real SQLite file `tmp_path/partaj.db`; wait until it listens."""
-    port = port or free_port()
+    """Start the real server (uvicorn) on the real SQLite file `tmp_path/partaj.db`; wait until it listens.
+
+    A free port can be taken by another process before the server binds it: then another port is tried."""
+    for _ in range(3):
+        try:
+            return _start_server(tmp_path, port or free_port(), **env)
+        except PortTaken:
+            if port is not None:
+                raise
+    raise PortTaken("aucun port libre après trois essais")
+
+
+class PortTaken(RuntimeError):
+    """The chosen port was bound by someone else first."""
+
+
+def _start_server(tmp_path: Path, port: int, **env: str) -> LiveServer:
     db_path = tmp_path / "partaj.db"
     log_path = tmp_path / f"serveur-{port}-{time.monotonic_ns()}.log"
     environment = {
@@ -218,8 +233,10 @@ def start_server(tmp_path: Path, port: int | None = None, **env: str) -> LiveSer
     server = LiveServer(f"http://127.0.0.1:{port}", db_path, log_path, process)
     try:
         wait_for_port(port, process)
-    except BaseException:
+    except BaseException as exc:
         stop_server(server)
+        if "address already in use" in server.log():
+            raise PortTaken(str(port)) from exc
         raise
     return server
 
