@@ -39,6 +39,7 @@ import yaml  # noqa: E402
 
 from forms_backend import accounts, store  # noqa: E402
 from forms_backend.database import Store  # noqa: E402
+from tests.loopback import free_port  # noqa: E402
 
 SECRET = "cle-de-banc-d-essai-" + "c" * 40
 PASSWORD = "mot de passe du banc d'essai"
@@ -151,14 +152,6 @@ def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
         fn()
         samples.append(time.perf_counter() - begin)
     return samples
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_kb(pid: int | str, field: str) -> int:

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from forms_backend.security import FormToken  # noqa: E402
+from tests.loopback import free_port, wait_for_port  # noqa: E402
 
 SECRET = "cle-de-banc-d-essai-" + "b" * 40
 PARTAJ_SERVE = [sys.executable, "-m", "forms_backend", "serve"]
@@ -118,31 +118,13 @@ class Run:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"le serveur s'est arrêté (code {proc.returncode})")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"rien n'écoute sur le port {port}")
-
-
 def start(cmd: list[str], port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start a server, its output going to a file (a pipe nobody reads would block its logging)."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
         )
-    wait_for(port, proc)
+    wait_for_port(port, proc)
     return proc
 
 

@@ -158,35 +158,27 @@ async def add_note(request: Request) -> Response:
     """POST a dated note of the fiche de suivi."""
 
     def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        change = tracking.note(params, _today(svc))
-        change.data = {"texte": change.data["texte"], "day": change.data["date"]}
-        return change
+        return tracking.note(params, _today(svc))
 
     return await _change(request, "note", check, tracking_store.add_note)
+
+
+def _solution(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
+    return tracking.solution(svc.catalogue, params)
 
 
 @back_office
 async def add_solution(request: Request) -> Response:
     """POST a dispositif or fiche of the guide's catalogue."""
 
-    def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        change = tracking.solution(svc.catalogue, params)
-        change.data = {"kind": change.data["type"], "cible": change.data["cible"]}
-        return change
-
-    return await _change(request, "solution", check, tracking_store.add_solution)
+    return await _change(request, "solution", _solution, tracking_store.add_solution)
 
 
 @back_office
 async def remove_solution(request: Request) -> Response:
     """POST the withdrawal of a proposed solution."""
 
-    def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        change = tracking.solution(svc.catalogue, params)
-        change.data = {"kind": change.data["type"], "cible": change.data["cible"]}
-        return change
-
-    return await _change(request, "solution-retiree", check, tracking_store.remove_solution)
+    return await _change(request, "solution-retiree", _solution, tracking_store.remove_solution)
 
 
 @back_office
@@ -204,9 +196,7 @@ async def set_next_ctl(request: Request) -> Response:
     """POST the date of the next CTL meeting that examines the situation."""
 
     def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        change = tracking.next_ctl(params, _today(svc))
-        change.data = {"day": change.data["date"]}
-        return change
+        return tracking.next_ctl(params, _today(svc))
 
     return await _change(request, "ctl", check, tracking_store.set_next_ctl)
 

@@ -148,7 +148,7 @@ def note(submitted: Mapping[str, Sequence[str]], today: date) -> Change:
         change.errors["texte"] = REQUIRED
     if when and when > today:
         change.errors["date_note"] = FUTURE_DATE
-    change.data = {"texte": texte.replace("\r\n", "\n"), "date": (when or today).isoformat()}
+    change.data = {"texte": texte.replace("\r\n", "\n"), "day": (when or today).isoformat()}
     return change
 
 
@@ -162,7 +162,7 @@ def solution(catalogue: Catalogue, submitted: Mapping[str, Sequence[str]]) -> Ch
         change.errors["solution"] = SOLUTION_REQUIRED
     elif "solution" not in change.errors and (kind not in known or ident not in known[kind]):
         change.errors["solution"] = UNKNOWN_SOLUTION.format(value=value)
-    change.data = {"type": kind, "cible": ident}
+    change.data = {"kind": kind, "cible": ident}
     return change
 
 
@@ -192,7 +192,7 @@ def next_ctl(submitted: Mapping[str, Sequence[str]], today: date) -> Change:
     when = _date(submitted, "prochaine_ctl", change.values, change.errors)
     if when and when < today:
         change.errors["prochaine_ctl"] = PAST_CTL
-    change.data = {"date": when.isoformat() if when else None}
+    change.data = {"day": when.isoformat() if when else None}
     return change
 
 

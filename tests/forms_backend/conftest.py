@@ -25,7 +25,8 @@ from forms_backend.app import create_app, load_forms_catalogue
 from forms_backend.security import FormToken
 from forms_backend.settings import RateLimit, Settings
 from generator.catalogue import Catalogue
-from tests.conftest import ROOT, free_port, wait_for_port
+from tests.conftest import ROOT
+from tests.loopback import free_port, wait_for_port
 
 SECRET = "clé-de-test-" + "x" * 40
 TODAY = date.today()

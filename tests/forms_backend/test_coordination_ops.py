@@ -30,7 +30,7 @@ from forms_backend.migrations import LATEST_VERSION
 from forms_backend.purge import months_before, unclassified_columns
 from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 from tests.forms_backend.conftest import (
     post_form,
     receipt_reference,
@@ -40,6 +40,7 @@ from tests.forms_backend.conftest import (
     valid_rupture,
 )
 from tests.forms_backend.coordination import PASSWORD, create_account, login, rows
+from tests.loopback import free_port
 
 LENS = "lens-lievin-henin-carvin"
 OLD = "2020-01-15T10:00:00.000000Z"

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import axe_violations, free_port, running
+from tests.conftest import axe_violations, running
+from tests.loopback import free_port
 
 
 @pytest.fixture(scope="module")
