@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from forms_backend.security import FormToken  # noqa: E402
-from tests.loopback import free_port, wait_for_port  # noqa: E402
+from tests.forms_backend.conftest import valid_rupture  # noqa: E402
+from tests.loopback import free_port, stop_process, wait_for_port  # noqa: E402
 
 SECRET = "cle-de-banc-d-essai-" + "b" * 40
 PARTAJ_SERVE = [sys.executable, "-m", "forms_backend", "serve"]
@@ -37,34 +39,9 @@ TARGET_RATIO = 0.5
 TARGET_P99_MS = 100.0
 
 
-def report(n: int) -> dict[str, str | list[str]]:
-    """A valid CFA rupture report (dates relative to today)."""
-    year = time.localtime().tm_year
-    return {
-        "nom": f"Essai-{n}",
-        "prenom": "Léa",
-        "date_naissance": f"{year - 19}-05-05",
-        "sexe": "f",
-        "code_postal": "62300",
-        "commune": "Lens",
-        "telephone": "06 12 34 56 78",
-        "suivi_structure": "aucune",
-        "cfa_nom": "CFA de démonstration",
-        "diplome_prepare": "CAP Cuisine",
-        "niveau": "3",
-        "secteur": "hotellerie-restauration",
-        "entreprise_nom": "Restaurant de démonstration",
-        "date_debut_contrat": f"{year - 2}-09-09",
-        "date_fin_prevue": f"{year + 1}-06-06",
-        "date_rupture": f"{year - 1}-03-03",
-        "cadre_rupture": "commun-accord",
-        "motifs": ["relation-employeur", "mobilite"],
-        "situation_actuelle": "sans-solution",
-        "territoire": "lens-lievin-henin-carvin",
-        "declarant_nom": "Paul Durand",
-        "declarant_courriel": "paul.durand@cfa.example.fr",
-        "jeune_informe": "oui",
-    }
+def report(n: int) -> dict[str, Any]:
+    """A valid CFA rupture report (the tests' own), numbered so each one is distinct."""
+    return {**valid_rupture(), "nom": f"Essai-{n}"}
 
 
 # The baseline: the least a server can do for one report (parse the form, insert one row, answer 303).
@@ -126,15 +103,6 @@ def start(cmd: list[str], port: int, env: dict[str, str], log: Path) -> subproce
         )
     wait_for_port(port, proc)
     return proc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def csrf_fields(url: str) -> tuple[dict[str, str], str]:
@@ -285,7 +253,7 @@ def main() -> int:
                     print(f"tour {round_number} : {server.run.name:<38} {rate:>6.0f} envois/s", flush=True)
         finally:
             for proc in procs:
-                stop(proc)
+                stop_process(proc)
         for server in servers:
             server.run.rows = count_rows(server.db, server.table)
         baseline_run, partaj_run = baseline.run, partaj.run

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.loopback import wait_for_port
+from tests.loopback import stop_process, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("PARTAJ_CHROMIUM", "/usr/bin/chromium")
@@ -37,13 +37,7 @@ def running(
         wait_for_port(port, proc)
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="session")

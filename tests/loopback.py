@@ -25,3 +25,15 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeou
                 return
         time.sleep(0.05)
     raise TimeoutError(f"rien n'écoute sur le port {port}")
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a server process, killing it if it does not stop within 10 seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

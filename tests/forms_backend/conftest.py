@@ -26,7 +26,7 @@ from forms_backend.security import FormToken
 from forms_backend.settings import RateLimit, Settings
 from generator.catalogue import Catalogue
 from tests.conftest import ROOT
-from tests.loopback import free_port, wait_for_port
+from tests.loopback import free_port, stop_process, wait_for_port
 
 SECRET = "clé-de-test-" + "x" * 40
 TODAY = date.today()
@@ -243,19 +243,13 @@ def _start_server(tmp_path: Path, port: int, **env: str) -> LiveServer:
 
 
 def stop_server(server: LiveServer) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+    stop_process(server.process)
 
 
 @contextmanager
 def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
     """A running server for the duration of a `with` block."""
-    server = start_server(tmp_path, **env)
+    server = start_server(tmp_path, None, **env)
     try:
         yield server
     finally:
