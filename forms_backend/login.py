@@ -33,7 +33,14 @@ from forms_backend.auth import (
     session_digest,
 )
 from forms_backend.pages import render
-from forms_backend.security import CSRF_FIELD, cookie_name, cross_site, csrf_ok, csrf_token, new_csrf_cookie
+from forms_backend.security import (
+    CSRF_FIELD,
+    cross_site,
+    csrf_cookie_name,
+    csrf_ok,
+    csrf_token,
+    new_csrf_cookie,
+)
 from forms_backend.services import Services, services
 
 THROTTLE_AFTER = 5
@@ -164,10 +171,6 @@ async def authenticate(svc: Services, email: str, password: str, previous: str |
     )
 
 
-def _login_csrf_cookie(svc: Services) -> str:
-    return cookie_name("partaj_csrf", svc.settings.secure_cookies)
-
-
 def _login_page(
     request: Request,
     *,
@@ -197,9 +200,13 @@ def _login_page(
         status_code,
         {**BACK_OFFICE_HEADERS, **(headers or {})},
     )
-    if request.cookies.get(_login_csrf_cookie(svc)) != cookie:
+    if request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies)) != cookie:
         response.set_cookie(
-            _login_csrf_cookie(svc), cookie, httponly=True, samesite="lax", secure=svc.settings.secure_cookies
+            csrf_cookie_name(svc.settings.secure_cookies),
+            cookie,
+            httponly=True,
+            samesite="lax",
+            secure=svc.settings.secure_cookies,
         )
     return response
 
@@ -215,12 +222,12 @@ async def login(request: Request) -> Response:
         info = EXPIRED if request.query_params.get("expiree") else ""
         if request.query_params.get("fin"):
             info = LOGGED_OUT
-        shown = request.cookies.get(_login_csrf_cookie(svc)) or new_csrf_cookie()
+        shown = request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies)) or new_csrf_cookie()
         return _login_page(request, cookie=shown, suite=suite, info=info)
     if cross_site(request, svc.settings.base_url):
         return csrf_refused(request)
     form = await request.form(max_files=0, max_fields=10)
-    cookie = request.cookies.get(_login_csrf_cookie(svc))
+    cookie = request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies))
     sent = form.get(CSRF_FIELD)
     if cookie is None or not isinstance(sent, str) or not csrf_ok(svc.settings.secret_key, cookie, sent):
         return csrf_refused(request)

@@ -27,6 +27,7 @@ from forms_backend.security import (
     FormToken,
     cookie_name,
     cross_site,
+    csrf_cookie_name,
     csrf_ok,
     csrf_token,
     looks_like_a_bot,
@@ -42,10 +43,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 MAX_FIELDS = 120
 RECEIPT_MAX_AGE = 2 * 3600
 NO_STORE = {"cache-control": "no-store"}
-
-
-def _csrf_cookie_name(svc: Services) -> str:
-    return cookie_name("partaj_csrf", svc.settings.secure_cookies)
 
 
 def _receipt_cookie_name(svc: Services) -> str:
@@ -73,9 +70,9 @@ def _render_form(
         "settings": svc.settings,
     }
     response = render(request, "formulaire.html", context, status_code, headers=NO_STORE)
-    if request.cookies.get(_csrf_cookie_name(svc)) != cookie:
+    if request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies)) != cookie:
         response.set_cookie(
-            _csrf_cookie_name(svc),
+            csrf_cookie_name(svc.settings.secure_cookies),
             cookie,
             httponly=True,
             samesite="lax",
@@ -87,7 +84,7 @@ def _render_form(
 async def show_form(source: str, request: Request) -> Response:
     """GET: an empty form, with its CSRF token and a signed display time."""
     svc = services(request)
-    cookie = request.cookies.get(_csrf_cookie_name(svc)) or new_csrf_cookie()
+    cookie = request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies)) or new_csrf_cookie()
     return _render_form(request, svc.forms[source], FormToken.issue(source), cookie)
 
 
@@ -126,7 +123,7 @@ async def submit_form(source: str, request: Request) -> Response:
     if cross_site(request, svc.settings.base_url):
         raise HTTPException(403, "cross-site")
     data = await _read_form(request)
-    cookie = request.cookies.get(_csrf_cookie_name(svc))
+    cookie = request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies))
     sent_csrf = data.get(CSRF_FIELD)
     if (
         cookie is None

@@ -51,6 +51,11 @@ def cookie_name(base: str, secure: bool) -> str:
     return f"__Host-{base}" if secure else base
 
 
+def csrf_cookie_name(secure: bool) -> str:
+    """The cookie holding the CSRF secret of the public forms and of the login page."""
+    return cookie_name("partaj_csrf", secure)
+
+
 def new_csrf_cookie() -> str:
     return secrets.token_urlsafe(32)
 
