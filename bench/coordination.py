@@ -37,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from forms_backend import accounts, store  # noqa: E402
-from forms_backend.database import Store  # noqa: E402
+from forms_backend import accounts  # noqa: E402
+from forms_backend.db import situations as store  # noqa: E402
+from forms_backend.db.store import Store  # noqa: E402
 from tests.loopback import free_port  # noqa: E402
 
 SECRET = "cle-de-banc-d-essai-" + "c" * 40

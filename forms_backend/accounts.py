@@ -14,7 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from sqlite_utils import Database
 
-from forms_backend import accounts_store, audit
+from forms_backend.db import accounts as accounts_store
+from forms_backend.db import audit
 from forms_backend.errors import AccountError
 
 ROLES = ("coordinateur", "regional")

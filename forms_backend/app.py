@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from forms_backend.database import Store
+from forms_backend.db.store import Store
 from forms_backend.errors import CatalogueError
 from forms_backend.layouts import build_forms
 from forms_backend.middleware import (

@@ -21,7 +21,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forms_backend import accounts_store, audit
+from forms_backend.db import accounts as accounts_store
+from forms_backend.db import audit
 from forms_backend.pages import render
 from forms_backend.security import CSRF_FIELD, cookie_name, cross_site, csrf_token
 from forms_backend.services import Services, services

@@ -17,11 +17,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from forms_backend import accounts, accounts_store, audit
-from forms_backend.backup import backup
-from forms_backend.database import Store
+from forms_backend import accounts
+from forms_backend.db import accounts as accounts_store
+from forms_backend.db import audit
+from forms_backend.db.backup import backup
+from forms_backend.db.purge import purge
+from forms_backend.db.store import Store
 from forms_backend.errors import AccountError
-from forms_backend.purge import purge
 from forms_backend.settings import Settings
 
 

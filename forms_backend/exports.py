@@ -23,9 +23,12 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from forms_backend import audit, spreadsheets, store, tracking, tracking_store
+from forms_backend import spreadsheets, tracking
 from forms_backend.auth import back_office
 from forms_backend.coordination import labels, params_of, read_filters, user_of
+from forms_backend.db import audit
+from forms_backend.db import situations as store
+from forms_backend.db import tracking as tracking_store
 from forms_backend.errors import BackendError
 from forms_backend.forms import today_in
 from forms_backend.pages import error_page

@@ -7,8 +7,8 @@ from functools import partial
 from starlette.requests import Request
 from starlette.responses import Response
 
-from forms_backend import audit
 from forms_backend.auth import back_office, require_regional
+from forms_backend.db import audit
 from forms_backend.pages import render
 from forms_backend.services import services
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forms_backend import accounts, accounts_store, audit
+from forms_backend import accounts
 from forms_backend.auth import (
     ABSOLUTE_TIMEOUT,
     BACK_OFFICE_HEADERS,
@@ -32,6 +32,8 @@ from forms_backend.auth import (
     session_cookie,
     session_digest,
 )
+from forms_backend.db import accounts as accounts_store
+from forms_backend.db import audit
 from forms_backend.pages import render
 from forms_backend.security import (
     CSRF_FIELD,

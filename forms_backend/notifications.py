@@ -18,7 +18,8 @@ from sqlite_utils import Database
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from forms_backend import accounts_store, store
+from forms_backend.db import accounts as accounts_store
+from forms_backend.db import situations as store
 from forms_backend.services import Services
 from forms_backend.settings import Settings
 

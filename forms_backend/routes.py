@@ -17,7 +17,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from forms_backend import __version__, coordination_routes, journal, login, notifications, store
+from forms_backend import __version__, coordination_routes, journal, login, notifications
+from forms_backend.db import situations as store
 from forms_backend.forms import Formulaire, Result, today_in, validate
 from forms_backend.pages import error_page, render
 from forms_backend.security import (

@@ -10,7 +10,7 @@ from typing import cast
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from forms_backend.database import Store
+from forms_backend.db.store import Store
 from forms_backend.forms import Formulaire
 from forms_backend.security import RateLimiter
 from forms_backend.settings import Settings

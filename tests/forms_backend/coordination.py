@@ -17,7 +17,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from forms_backend import accounts
-from forms_backend.database import Store
+from forms_backend.db.store import Store
 from forms_backend.security import csrf_token
 from tests.forms_backend.conftest import SECRET
 

@@ -18,11 +18,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from forms_backend import accounts, audit
+from forms_backend import accounts
 from forms_backend.app import create_app
 from forms_backend.auth import User, back_office, require_regional, session_digest
 from forms_backend.cli import main
-from forms_backend.database import Store
+from forms_backend.db import audit
+from forms_backend.db.store import Store
 from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
 from tests.conftest import ROOT

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from forms_backend.database import Store
+from forms_backend.db.store import Store
 from tests.conftest import axe_violations
 from tests.forms_backend.conftest import live_server
 from tests.forms_backend.coordination import PASSWORD, create_account

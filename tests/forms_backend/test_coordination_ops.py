@@ -22,12 +22,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
-from forms_backend import store as store_module
 from forms_backend.app import create_app
 from forms_backend.cli import main
+from forms_backend.db import situations as store_module
+from forms_backend.db.migrations import LATEST_VERSION
+from forms_backend.db.purge import months_before, unclassified_columns
 from forms_backend.errors import SettingsError
-from forms_backend.migrations import LATEST_VERSION
-from forms_backend.purge import months_before, unclassified_columns
 from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
 from tests.conftest import ROOT

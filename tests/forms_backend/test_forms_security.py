@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from forms_backend import store
 from forms_backend.app import create_app
+from forms_backend.db import situations as store
+from forms_backend.db.migrations import LATEST_VERSION
 from forms_backend.middleware import inline_script_hashes
-from forms_backend.migrations import LATEST_VERSION
 from forms_backend.security import FormToken, RateLimiter
 from forms_backend.settings import RateLimit, Settings
 from generator.catalogue import Catalogue

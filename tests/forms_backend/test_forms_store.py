@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from forms_backend import database, store
+from forms_backend.db import situations as store
+from forms_backend.db import store as database
+from forms_backend.db.migrations import LATEST_VERSION, MIGRATIONS
 from forms_backend.errors import DatabaseError
-from forms_backend.migrations import LATEST_VERSION, MIGRATIONS
 from tests.forms_backend.conftest import valid_orientation
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from forms_backend import store
 from forms_backend.app import create_app
-from forms_backend.database import Store
+from forms_backend.db import situations as store
+from forms_backend.db.store import Store
 from generator.catalogue import Catalogue
 from tests.forms_backend.conftest import make_settings, valid_orientation, valid_rupture
 from tests.forms_backend.coordination import create_account, csrf_of, login, rows

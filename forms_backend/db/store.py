@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from forms_backend.db.situations import connect, damaged, migrate, quick_check
 from forms_backend.errors import DatabaseError
-from forms_backend.store import connect, damaged, migrate, quick_check
 
 T = TypeVar("T")
 Item = TypeVar("Item")

@@ -12,8 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from forms_backend.db.situations import connect, schema_version
 from forms_backend.errors import BackupError
-from forms_backend.store import connect, schema_version
 
 
 @dataclass(frozen=True)

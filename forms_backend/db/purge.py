@@ -14,9 +14,10 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from forms_backend import accounts_store, audit
 from forms_backend.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
-from forms_backend.store import timestamp
+from forms_backend.db import accounts as accounts_store
+from forms_backend.db import audit
+from forms_backend.db.situations import timestamp
 
 # table → column → SQL expression of the anonymised value (evaluated on the row itself).
 ANONYMISED: dict[str, dict[str, str]] = {

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from forms_backend.db.migrations import LATEST_VERSION, MIGRATIONS
 from forms_backend.errors import DatabaseError
-from forms_backend.migrations import LATEST_VERSION, MIGRATIONS
 
 T = TypeVar("T")
 Item = TypeVar("Item")

@@ -14,8 +14,8 @@ from typing import Any
 from sqlite_utils import Database
 from starlette.requests import Request
 
+from forms_backend.db.situations import timestamp
 from forms_backend.services import services
-from forms_backend.store import timestamp
 
 # The trigger's own expression: the purge deletes exactly what the trigger lets it delete.
 OLDER_THAN_12_MONTHS = "at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-12 months')"

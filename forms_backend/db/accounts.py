@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from forms_backend.db.situations import timestamp
 from forms_backend.errors import AccountError
-from forms_backend.store import timestamp
 
 
 def parse_timestamp(value: str) -> datetime:
