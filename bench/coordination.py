@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from forms_backend import accounts  # noqa: E402
+from forms_backend.accounts import rules as accounts  # noqa: E402
 from forms_backend.db import situations as store  # noqa: E402
 from forms_backend.db.store import Store  # noqa: E402
 from tests.loopback import free_port  # noqa: E402
@@ -257,8 +257,9 @@ def baseline_page(path: Path, repeat: int) -> tuple[float, float]:
 
 def measure_export(path: Path, fmt: str) -> dict[str, float]:
     """In this process: the app's export of every row to /dev/null; time and peak memory growth."""
-    from forms_backend import exports, tracking
     from forms_backend.app import load_forms_catalogue
+    from forms_backend.coordination import exports
+    from forms_backend.coordination import rules as tracking
     from forms_backend.settings import Settings
 
     settings = Settings.from_env()

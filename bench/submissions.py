@@ -29,7 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forms_backend.security import FormToken  # noqa: E402
+from forms_backend.web.security import FormToken  # noqa: E402
 from tests.forms_backend.conftest import valid_rupture  # noqa: E402
 from tests.loopback import free_port, stop_process, wait_for_port  # noqa: E402
 

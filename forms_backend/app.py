@@ -12,19 +12,19 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from forms_backend.db.store import Store
 from forms_backend.errors import CatalogueError
-from forms_backend.layouts import build_forms
-from forms_backend.middleware import (
+from forms_backend.public.handlers import routes
+from forms_backend.public.layouts import build_forms
+from forms_backend.services import Services
+from forms_backend.settings import Settings
+from forms_backend.web.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     ServerErrorMiddleware,
     content_security_policy,
     site_script_hashes,
 )
-from forms_backend.pages import EXCEPTION_HANDLERS, make_templates, server_error
-from forms_backend.routes import routes
-from forms_backend.security import RateLimiter
-from forms_backend.services import Services
-from forms_backend.settings import Settings
+from forms_backend.web.pages import EXCEPTION_HANDLERS, make_templates, server_error
+from forms_backend.web.security import RateLimiter
 from generator.catalogue import Catalogue, load_catalogue
 
 log = logging.getLogger("partaj")

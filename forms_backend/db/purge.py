@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from forms_backend.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from forms_backend.accounts.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
 from forms_backend.db.situations import timestamp

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from forms_backend.coordination.rules import CLOSED, STATUTS, Filters, allowed_next, search_words
 from forms_backend.db import audit
 from forms_backend.db import situations as store
 from forms_backend.errors import SituationNotFound, TrackingError
-from forms_backend.tracking import CLOSED, STATUTS, Filters, allowed_next, search_words
 
 Scope = frozenset[str] | None
 

@@ -22,8 +22,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app, load_forms_catalogue
-from forms_backend.security import FormToken
 from forms_backend.settings import RateLimit, Settings
+from forms_backend.web.security import FormToken
 from generator.catalogue import Catalogue
 from tests.conftest import ROOT
 from tests.loopback import free_port, stop_process, wait_for_port

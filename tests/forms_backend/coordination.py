@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from forms_backend import accounts
+from forms_backend.accounts import rules as accounts
 from forms_backend.db.store import Store
-from forms_backend.security import csrf_token
+from forms_backend.web.security import csrf_token
 from tests.forms_backend.conftest import SECRET
 
 PASSWORD = "correct cheval pile agrafe"

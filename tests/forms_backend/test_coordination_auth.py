@@ -18,9 +18,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from forms_backend import accounts
+from forms_backend.accounts import rules as accounts
+from forms_backend.accounts.auth import User, back_office, require_regional, session_digest
 from forms_backend.app import create_app
-from forms_backend.auth import User, back_office, require_regional, session_digest
 from forms_backend.cli import main
 from forms_backend.db import audit
 from forms_backend.db.store import Store

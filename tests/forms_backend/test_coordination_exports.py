@@ -21,8 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from forms_backend.coordination.spreadsheets import (
+    FORMULA_START,
+    cell_text,
+    csv_chunks,
+    ods_chunks,
+    xlsx_chunks,
+)
 from forms_backend.db.store import Store
-from forms_backend.spreadsheets import FORMULA_START, cell_text, csv_chunks, ods_chunks, xlsx_chunks
 from tests.conftest import ROOT
 from tests.forms_backend.conftest import SECRET, live_server
 from tests.forms_backend.coordination import PASSWORD, create_account, csrf_of, rows

@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 from forms_backend.app import create_app
 from forms_backend.db import situations as store
 from forms_backend.db.migrations import LATEST_VERSION
-from forms_backend.middleware import inline_script_hashes
-from forms_backend.security import FormToken, RateLimiter
 from forms_backend.settings import RateLimit, Settings
+from forms_backend.web.middleware import inline_script_hashes
+from forms_backend.web.security import FormToken, RateLimiter
 from generator.catalogue import Catalogue
 from tests.forms_backend.conftest import (
     SECRET,

@@ -23,17 +23,18 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from forms_backend import spreadsheets, tracking
-from forms_backend.auth import back_office
-from forms_backend.coordination import labels, params_of, read_filters, user_of
+from forms_backend.accounts.auth import back_office
+from forms_backend.coordination import rules as tracking
+from forms_backend.coordination import spreadsheets
+from forms_backend.coordination.table import labels, params_of, read_filters, user_of
 from forms_backend.db import audit
 from forms_backend.db import situations as store
 from forms_backend.db import tracking as tracking_store
 from forms_backend.errors import BackendError
-from forms_backend.forms import today_in
-from forms_backend.pages import error_page
+from forms_backend.public.forms import today_in
 from forms_backend.services import services
 from forms_backend.settings import Settings
+from forms_backend.web.pages import error_page
 from generator.catalogue import Catalogue
 
 Writer = Callable[[list[str], Iterable[list[spreadsheets.Cell]]], Iterator[bytes]]
@@ -229,7 +230,7 @@ async def export_page(request: Request) -> Response:
 def run_export(args: argparse.Namespace) -> int:
     """`export`: the same file as the web page, for every territory or one, audited (action export-cli)."""
     from forms_backend.app import load_forms_catalogue
-    from forms_backend.cli_admin import opened
+    from forms_backend.cli.admin import opened
 
     settings = Settings.from_env()
     if args.db is not None:

@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 from forms_backend.errors import BodyTooLarge
 
 log = logging.getLogger("partaj.formulaires")
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 ERRORS: dict[int, tuple[str, str]] = {
     400: (

@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forms_backend import tracking
-from forms_backend.auth import User, back_office
+from forms_backend.accounts.auth import User, back_office
+from forms_backend.coordination import rules as tracking
 from forms_backend.db import audit
 from forms_backend.db import tracking as tracking_store
-from forms_backend.forms import BAD_DATE, parse_date, today_in
-from forms_backend.pages import error_page, render
-from forms_backend.security import CSRF_FIELD
+from forms_backend.public.forms import BAD_DATE, parse_date, today_in
 from forms_backend.services import Services, services
+from forms_backend.web.pages import error_page, render
+from forms_backend.web.security import CSRF_FIELD
 from generator.catalogue import Catalogue
 
 PER_PAGE = 50

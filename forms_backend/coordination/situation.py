@@ -20,17 +20,17 @@ from sqlite_utils import Database
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forms_backend import tracking
-from forms_backend.auth import back_office
-from forms_backend.coordination import common_context, params_of, user_of, visible_territoires
+from forms_backend.accounts.auth import back_office
+from forms_backend.coordination import rules as tracking
+from forms_backend.coordination.table import common_context, params_of, user_of, visible_territoires
 from forms_backend.db import audit
 from forms_backend.db import situations as store
 from forms_backend.db import tracking as tracking_store
 from forms_backend.db.tracking import Actor
 from forms_backend.errors import SituationNotFound, TrackingError
-from forms_backend.forms import Formulaire, today_in, validate
-from forms_backend.pages import error_page, render
+from forms_backend.public.forms import Formulaire, today_in, validate
 from forms_backend.services import Services, services
+from forms_backend.web.pages import error_page, render
 
 DONE = {
     "statut": "Statut enregistré.",

@@ -23,10 +23,10 @@ from starlette.responses import RedirectResponse, Response
 
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
-from forms_backend.pages import render
-from forms_backend.security import CSRF_FIELD, cookie_name, cross_site, csrf_token
 from forms_backend.services import Services, services
 from forms_backend.settings import Settings
+from forms_backend.web.pages import render
+from forms_backend.web.security import CSRF_FIELD, cookie_name, cross_site, csrf_token
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

@@ -17,11 +17,16 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from forms_backend import __version__, coordination_routes, journal, login, notifications
+from forms_backend import __version__
+from forms_backend.accounts import login
+from forms_backend.coordination import journal
+from forms_backend.coordination import routes as coordination_routes
 from forms_backend.db import situations as store
-from forms_backend.forms import Formulaire, Result, today_in, validate
-from forms_backend.pages import error_page, render
-from forms_backend.security import (
+from forms_backend.public import notifications
+from forms_backend.public.forms import Formulaire, Result, today_in, validate
+from forms_backend.services import Services, services
+from forms_backend.web.pages import error_page, render
+from forms_backend.web.security import (
     CSRF_FIELD,
     FORM_TOKEN_FIELD,
     HONEYPOT_FIELD,
@@ -37,10 +42,9 @@ from forms_backend.security import (
     submission_key,
     unsign,
 )
-from forms_backend.services import Services, services
 
 log = logging.getLogger("partaj.formulaires")
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 MAX_FIELDS = 120
 RECEIPT_MAX_AGE = 2 * 3600
 NO_STORE = {"cache-control": "no-store"}

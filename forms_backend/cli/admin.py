@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from forms_backend import accounts
+from forms_backend.accounts import rules as accounts
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
 from forms_backend.db.backup import backup

@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forms_backend import accounts
-from forms_backend.auth import (
+from forms_backend.accounts import rules as accounts
+from forms_backend.accounts.auth import (
     ABSOLUTE_TIMEOUT,
     BACK_OFFICE_HEADERS,
     IDLE_TIMEOUT,
@@ -34,8 +34,9 @@ from forms_backend.auth import (
 )
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
-from forms_backend.pages import render
-from forms_backend.security import (
+from forms_backend.services import Services, services
+from forms_backend.web.pages import render
+from forms_backend.web.security import (
     CSRF_FIELD,
     cross_site,
     csrf_cookie_name,
@@ -43,7 +44,6 @@ from forms_backend.security import (
     csrf_token,
     new_csrf_cookie,
 )
-from forms_backend.services import Services, services
 
 THROTTLE_AFTER = 5
 THROTTLE_BASE = timedelta(seconds=30)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from forms_backend.db.migrations import FOLDED_LETTERS
-from forms_backend.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
+from forms_backend.public.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
 from generator.catalogue import Catalogue
 
 STATUTS = ("nouveau", "a-examiner-en-ctl", "solution-proposee", "accompagnement", "sortie", "sans-suite")

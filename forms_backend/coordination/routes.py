@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from forms_backend import coordination, exports, situation_views
+from forms_backend.coordination import exports
+from forms_backend.coordination import situation as situation_views
+from forms_backend.coordination import table as coordination
 
 SITUATION = "/coordination/situations/{id:int}"
 

@@ -7,10 +7,10 @@ from functools import partial
 from starlette.requests import Request
 from starlette.responses import Response
 
-from forms_backend.auth import back_office, require_regional
+from forms_backend.accounts.auth import back_office, require_regional
 from forms_backend.db import audit
-from forms_backend.pages import render
 from forms_backend.services import services
+from forms_backend.web.pages import render
 
 PER_PAGE = 50
 ACTIONS = {

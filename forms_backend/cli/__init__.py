@@ -10,7 +10,8 @@ from pathlib import Path
 
 import uvicorn
 
-from forms_backend import cli_admin, exports
+from forms_backend.cli import admin as cli_admin
+from forms_backend.coordination import exports
 from forms_backend.db import accounts as accounts_store
 from forms_backend.errors import BackendError, SettingsError
 from forms_backend.settings import Settings
