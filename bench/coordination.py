@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from forms_backend.accounts import rules as accounts  # noqa: E402
-from forms_backend.db import situations as store  # noqa: E402
+from forms_backend.clock import timestamp  # noqa: E402
+from forms_backend.db.connection import connect, migrate  # noqa: E402
 from forms_backend.db.store import Store  # noqa: E402
 from tests.loopback import free_port  # noqa: E402
 
@@ -73,8 +74,8 @@ ORIENTATION_SQL = (
 
 def generate(path: Path, count: int, seed: int = 7) -> None:
     """`count` fictional situations (with their report rows) in a migrated database at `path`."""
-    db = store.connect(path)
-    store.migrate(db, path)
+    db = connect(path)
+    migrate(db, path)
     rng = random.Random(seed)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     conn = db.conn
@@ -105,8 +106,8 @@ def generate(path: Path, count: int, seed: int = 7) -> None:
                     "01 02 03 04 05",
                     f"jeune{n}@example.invalid",
                     "aucune",
-                    store.timestamp(created),
-                    store.timestamp(created + timedelta(days=rng.randrange(60))),
+                    timestamp(created),
+                    timestamp(created + timedelta(days=rng.randrange(60))),
                     ctl,
                     "alternance" if statut == "sortie" else None,
                     "injoignable" if statut == "sans-suite" else None,
@@ -259,12 +260,12 @@ def measure_export(path: Path, fmt: str) -> dict[str, float]:
     """In this process: the app's export of every row to /dev/null; time and peak memory growth."""
     from forms_backend.app import load_forms_catalogue
     from forms_backend.coordination import exports
-    from forms_backend.coordination import rules as tracking
+    from forms_backend.db.table import Filters
     from forms_backend.settings import Settings
 
     settings = Settings.from_env()
     catalogue = load_forms_catalogue(settings)
-    export = exports.Export(fmt, None, tracking.Filters(), False)
+    export = exports.Export(fmt, None, Filters(), False)
     before = rss_kb("self", "VmRSS")
     begin = time.perf_counter()
     size = 0

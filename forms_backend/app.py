@@ -1,21 +1,32 @@
-"""`create_app(settings)`: the Starlette application — forms, receipt, health check and the built guide."""
+"""`create_app(settings)` and the route table: the one module that imports every feature.
+
+Every back-office endpoint is wrapped in `accounts.auth.back_office` where it is defined; a test walks this
+table and fails on a `/coordination/` endpoint that is not (the login page excepted).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from forms_backend.accounts import login
+from forms_backend.coordination import agenda, journal, situation, table
 from forms_backend.db.store import Store
 from forms_backend.errors import CatalogueError
-from forms_backend.public.handlers import routes
+from forms_backend.public import handlers as public
 from forms_backend.public.layouts import build_forms
 from forms_backend.services import Services
 from forms_backend.settings import Settings
+from forms_backend.web.health import health
 from forms_backend.web.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -39,6 +50,47 @@ def load_forms_catalogue(settings: Settings) -> Catalogue:
     if not catalogue.territoires:
         raise CatalogueError(f"le catalogue {settings.data_dir} ne déclare aucun territoire")
     return catalogue
+
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SITUATION = "/coordination/situations/{id:int}"
+
+
+def routes(site_dir: Path | None) -> list[BaseRoute]:
+    """Every route of the app; the static guide, when built, is mounted last at `/`."""
+    listed: list[BaseRoute] = [
+        Route("/sante", health, methods=["GET"], name="sante"),
+        # Public forms
+        Route("/formulaires", lambda request: RedirectResponse("/formulaires/", status_code=308)),
+        Route("/formulaires/", public.forms_index, methods=["GET"], name="formulaires"),
+        Route("/formulaires/recu", public.receipt_page, methods=["GET"], name="recu"),
+        Route("/formulaires/rupture", public.form_endpoint("rupture"), methods=["GET", "POST"]),
+        Route("/formulaires/orientation", public.form_endpoint("orientation"), methods=["GET", "POST"]),
+        Mount("/formulaires/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        # Accounts
+        Route("/coordination/connexion", login.login, methods=["GET", "POST"], name="connexion"),
+        Route("/coordination/deconnexion", login.logout, methods=["POST"], name="deconnexion"),
+        # Coordination: the tracking table, its situations, the CTL agendas, the exports, the journal
+        Route("/coordination", table.redirect_home, methods=["GET"]),
+        Route("/coordination/", table.table, methods=["GET", "POST"], name="tableau"),
+        Route("/coordination/export.{format}", table.export_page, methods=["GET", "POST"], name="export"),
+        Route("/coordination/situations/nouvelle", situation.saisie, methods=["GET", "POST"], name="saisie"),
+        Route(SITUATION, situation.situation_page, methods=["GET"], name="situation"),
+        Route(SITUATION + "/statut", situation.change_status, methods=["POST"]),
+        Route(SITUATION + "/notes", situation.add_note, methods=["POST"]),
+        Route(SITUATION + "/solutions", situation.add_solution, methods=["POST"]),
+        Route(SITUATION + "/solutions/retirer", situation.remove_solution, methods=["POST"]),
+        Route(SITUATION + "/referent", situation.set_referent, methods=["POST"]),
+        Route(SITUATION + "/ctl", situation.set_next_ctl, methods=["POST"]),
+        Route("/coordination/ctl/", agenda.agenda_index, methods=["GET"], name="agendas"),
+        Route("/coordination/ctl/{jour}", agenda.agenda, methods=["GET"], name="agenda"),
+        Route("/coordination/journal", journal.journal_page, methods=["GET"], name="journal"),
+    ]
+    if site_dir is not None:
+        listed.append(Mount("/", StaticFiles(directory=site_dir, html=True), name="guide"))
+    else:
+        listed.append(Route("/", public.guide_missing, methods=["GET"], name="guide"))
+    return listed
 
 
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starlette:

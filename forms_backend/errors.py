@@ -1,10 +1,15 @@
-"""Typed exceptions of the backend; only the CLI and the HTTP handlers turn them into messages and pages."""
+"""Typed exceptions of the backend; only the CLI and the HTTP error handler turn them into messages and pages.
+
+Each carries the HTTP status a request that raises it gets (`web.pages.backend_error` renders the French page).
+"""
 
 from __future__ import annotations
 
 
 class BackendError(Exception):
     """Base class of every error the backend raises on purpose."""
+
+    status_code = 500
 
 
 class SettingsError(BackendError):
@@ -26,6 +31,8 @@ class CatalogueError(BackendError):
 class BodyTooLarge(BackendError):
     """The request body went past the configured limit while it was being read."""
 
+    status_code = 413
+
 
 class AccountError(BackendError):
     """An account cannot be created or changed as asked (address taken, unknown territory, short password…)."""
@@ -38,9 +45,17 @@ class BackupError(BackendError):
 class SituationNotFound(BackendError):
     """No situation with this id in the user's territories (another territory's answers the same: 404)."""
 
+    status_code = 404
+
+    def __init__(self, situation_id: int) -> None:
+        super().__init__(situation_id)
+        self.situation_id = situation_id
+
 
 class TrackingError(BackendError):
     """A follow-up change refused against the situation's current state; `field` names the form field."""
+
+    status_code = 422
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,17 +22,19 @@ from starlette.responses import RedirectResponse, Response
 
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
-from forms_backend.services import Services, services
+from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from forms_backend.services import services
 from forms_backend.settings import Settings
+from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.web import csrf
+from forms_backend.web.audit import log as log_audit
 from forms_backend.web.pages import render
-from forms_backend.web.security import CSRF_FIELD, cookie_name, cross_site, csrf_token
+from forms_backend.web.security import cookie_name, cross_site
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 LOGIN_PATH = "/coordination/connexion"
 HOME_PATH = "/coordination/"
-IDLE_TIMEOUT = timedelta(minutes=30)
-ABSOLUTE_TIMEOUT = timedelta(hours=8)
 # last_seen is written at most this often: one write per minute of activity, not one per page.
 TOUCH_EVERY = timedelta(minutes=1)
 BACK_OFFICE_HEADERS = {"cache-control": "no-store", "x-robots-tag": "noindex"}
@@ -83,10 +84,6 @@ def session_digest(session_id: str) -> str:
 
 
 def new_session_id() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def new_csrf_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
@@ -158,20 +155,11 @@ def _end_expired(db: Database, id_hash: str, account: accounts_store.Account, no
             db,
             user_id=account.id,
             email=account.email,
-            action="session-expiree",
+            action=AuditAction.SESSION_EXPIREE,
             target=None,
-            result="succes",
+            result=AuditResult.SUCCES,
             at=now,
         )
-
-
-def csrf_valid(svc: Services, session: CurrentSession, sent: object) -> bool:
-    """The token of a back-office form: derived from the session's CSRF secret."""
-    if not isinstance(sent, str) or not sent:
-        return False
-    return hmac.compare_digest(
-        sent.encode(), csrf_token(svc.settings.secret_key, session.csrf_secret).encode()
-    )
 
 
 def _with_headers(response: Response) -> Response:
@@ -201,15 +189,15 @@ def back_office(endpoint: Endpoint) -> Endpoint:
                 suite = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return _with_headers(RedirectResponse(login_url(suite, was_expired), status_code=303))
         request.state.user = session.user
-        request.state.csrf = csrf_token(svc.settings.secret_key, session.csrf_secret)
+        request.state.csrf = csrf.token(svc.settings, session.csrf_secret)
         request.state.session_hash = session.id_hash
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             refused = cross_site(request, svc.settings.base_url)
             if not refused:
                 form = await request.form(max_files=0)
-                refused = not csrf_valid(svc, session, form.get(CSRF_FIELD))
+                refused = not csrf.valid(svc.settings, session.csrf_secret, form.get(csrf.CSRF_FIELD))
             if refused:
-                await audit.log(request, "csrf", request.url.path, "refuse")
+                await log_audit(request, AuditAction.CSRF, request.url.path, AuditResult.REFUSE)
                 return csrf_refused(request)
         return _with_headers(await endpoint(request))
 

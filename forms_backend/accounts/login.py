@@ -19,14 +19,11 @@ from starlette.responses import RedirectResponse, Response
 
 from forms_backend.accounts import rules as accounts
 from forms_backend.accounts.auth import (
-    ABSOLUTE_TIMEOUT,
     BACK_OFFICE_HEADERS,
-    IDLE_TIMEOUT,
     LOGIN_PATH,
     back_office,
     csrf_refused,
     current_session,
-    new_csrf_secret,
     new_session_id,
     safe_next,
     session_cookie,
@@ -34,15 +31,13 @@ from forms_backend.accounts.auth import (
 )
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
+from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from forms_backend.services import Services, services
+from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.web import csrf
 from forms_backend.web.pages import render
 from forms_backend.web.security import (
-    CSRF_FIELD,
     cross_site,
-    csrf_cookie_name,
-    csrf_ok,
-    csrf_token,
-    new_csrf_cookie,
 )
 
 THROTTLE_AFTER = 5
@@ -87,10 +82,10 @@ class LoginResult:
 def _audit_login(
     db: Database,
     account: accounts_store.Account | None,
-    result: str,
+    result: AuditResult,
     details: dict[str, object],
     now: datetime,
-    action: str = "connexion",
+    action: AuditAction = AuditAction.CONNEXION,
 ) -> None:
     user_id, email = (account.id, account.email) if account else (None, None)
     if account is None:
@@ -109,13 +104,13 @@ def _start_attempt(
     until the password is proven right: parallel attempts cannot slip between check and count."""
     failures = accounts_store.failures(db, key)
     if failures is not None and failures.verrouille:
-        _audit_login(db, account, "refuse", {"motif": "verrouille"}, now)
+        _audit_login(db, account, AuditResult.REFUSE, {"motif": "verrouille"}, now)
         return LoginResult(message=LOCKED.format(n=accounts.LOCK_AFTER), status_code=403)
     if failures is not None:
         remaining = (failures.dernier_echec_at + throttle_delay(failures.echecs) - now).total_seconds()
         if remaining > 0:
             wait = math.ceil(remaining)
-            _audit_login(db, account, "refuse", {"motif": "attente", "attente_s": wait}, now)
+            _audit_login(db, account, AuditResult.REFUSE, {"motif": "attente", "attente_s": wait}, now)
             message = THROTTLED.format(attente=spoken_wait(wait))
             return LoginResult(message=message, status_code=429, retry_after=wait)
     return accounts_store.count_attempt(db, key, now)
@@ -124,10 +119,12 @@ def _start_attempt(
 def _refuse(
     db: Database, key: str, account: accounts_store.Account | None, echecs: int, now: datetime
 ) -> LoginResult:
-    _audit_login(db, account, "echec", {"echecs": echecs}, now)
+    _audit_login(db, account, AuditResult.ECHEC, {"echecs": echecs}, now)
     if echecs >= accounts.LOCK_AFTER:
         accounts_store.lock(db, key, now)
-        _audit_login(db, account, "succes", {"echecs": echecs}, now, action="verrouillage")
+        _audit_login(
+            db, account, AuditResult.SUCCES, {"echecs": echecs}, now, action=AuditAction.VERROUILLAGE
+        )
         return LoginResult(message=LOCKED.format(n=accounts.LOCK_AFTER), status_code=403)
     return LoginResult(message=REFUSED, status_code=403)
 
@@ -147,8 +144,8 @@ def _open_session(
     if new_hash is not None:
         accounts_store.update_hash(db, account.id, new_hash)
     session_id = new_session_id()
-    accounts_store.create_session(db, session_digest(session_id), account.id, new_csrf_secret(), now)
-    _audit_login(db, account, "succes", {}, now)
+    accounts_store.create_session(db, session_digest(session_id), account.id, csrf.new_secret(), now)
+    _audit_login(db, account, AuditResult.SUCCES, {}, now)
     return LoginResult(session_id=session_id)
 
 
@@ -187,8 +184,8 @@ def _login_page(
 ) -> Response:
     svc = services(request)
     context = {
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": csrf_token(svc.settings.secret_key, cookie),
+        "csrf_field": csrf.CSRF_FIELD,
+        "csrf_token": csrf.token(svc.settings, cookie),
         "suite": suite,
         "email": email,
         "errors": errors or {},
@@ -202,14 +199,7 @@ def _login_page(
         status_code,
         {**BACK_OFFICE_HEADERS, **(headers or {})},
     )
-    if request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies)) != cookie:
-        response.set_cookie(
-            csrf_cookie_name(svc.settings.secure_cookies),
-            cookie,
-            httponly=True,
-            samesite="lax",
-            secure=svc.settings.secure_cookies,
-        )
+    csrf.keep_cookie(request, response, svc.settings, cookie)
     return response
 
 
@@ -224,14 +214,13 @@ async def login(request: Request) -> Response:
         info = EXPIRED if request.query_params.get("expiree") else ""
         if request.query_params.get("fin"):
             info = LOGGED_OUT
-        shown = request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies)) or new_csrf_cookie()
+        shown = csrf.cookie_of(request, svc.settings) or csrf.new_secret()
         return _login_page(request, cookie=shown, suite=suite, info=info)
     if cross_site(request, svc.settings.base_url):
         return csrf_refused(request)
     form = await request.form(max_files=0, max_fields=10)
-    cookie = request.cookies.get(csrf_cookie_name(svc.settings.secure_cookies))
-    sent = form.get(CSRF_FIELD)
-    if cookie is None or not isinstance(sent, str) or not csrf_ok(svc.settings.secret_key, cookie, sent):
+    cookie = csrf.cookie_of(request, svc.settings)
+    if cookie is None or not csrf.valid(svc.settings, cookie, form.get(csrf.CSRF_FIELD)):
         return csrf_refused(request)
     email = str(form.get("email", "")).strip()[:320]
     password = str(form.get("mot_de_passe", ""))[: accounts.MAX_PASSWORD_LENGTH + 1]
@@ -270,7 +259,15 @@ async def login(request: Request) -> Response:
 
 def _end_session(db: Database, id_hash: str, user_id: int, email: str, now: datetime) -> None:
     accounts_store.delete_session(db, id_hash)
-    audit.record(db, user_id=user_id, email=email, action="deconnexion", target=None, result="succes", at=now)
+    audit.record(
+        db,
+        user_id=user_id,
+        email=email,
+        action=AuditAction.DECONNEXION,
+        target=None,
+        result=AuditResult.SUCCES,
+        at=now,
+    )
 
 
 @back_office

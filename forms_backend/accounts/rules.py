@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
 from forms_backend.errors import AccountError
+from forms_backend.vocabulary import AuditAction, AuditResult
 
 ROLES = ("coordinateur", "regional")
 MIN_PASSWORD_LENGTH = 12
@@ -115,9 +116,9 @@ def add_account(
         db,
         user_id=None,
         email=None,
-        action="compte-cree",
+        action=AuditAction.COMPTE_CREE,
         target=email,
-        result="succes",
+        result=AuditResult.SUCCES,
         details=details,
         at=now,
     )
@@ -131,14 +132,14 @@ def _existing(db: Database, email: str) -> accounts_store.Account:
     return account
 
 
-def _cli_audit(db: Database, action: str, email: str, now: datetime) -> None:
+def _cli_audit(db: Database, action: AuditAction, email: str, now: datetime) -> None:
     audit.record(
         db,
         user_id=None,
         email=None,
         action=action,
         target=email,
-        result="succes",
+        result=AuditResult.SUCCES,
         details={"par": CLI},
         at=now,
     )
@@ -148,7 +149,7 @@ def set_active(db: Database, email: str, actif: bool, now: datetime) -> accounts
     """Writer job: reactivate, or deactivate (ending its sessions), an account; audited."""
     account = _existing(db, email)
     accounts_store.set_active(db, account.id, actif, now)
-    _cli_audit(db, "compte-reactive" if actif else "compte-desactive", account.email, now)
+    _cli_audit(db, AuditAction.COMPTE_REACTIVE if actif else AuditAction.COMPTE_DESACTIVE, account.email, now)
     return account
 
 
@@ -157,7 +158,7 @@ def change_password(db: Database, email: str, password_hash: str, now: datetime)
     account = _existing(db, email)
     accounts_store.set_password(db, account.id, password_hash, now)
     accounts_store.clear_failures(db, failure_key(account.email))
-    _cli_audit(db, "mot-de-passe-change", account.email, now)
+    _cli_audit(db, AuditAction.MOT_DE_PASSE_CHANGE, account.email, now)
     return account
 
 

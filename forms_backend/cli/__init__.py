@@ -1,5 +1,5 @@
-"""Command line: `python -m forms_backend serve [--host H] [--port P] [--db PATH]`, and the administration
-commands of `cli_admin` (users, purge, backup)."""
+"""Command line, a thin layer over the libraries: `serve`, and the commands of `admin` (users, purge, backup)
+and `export`. Each parses its arguments, calls one function, prints; typed errors become French messages here."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import uvicorn
 
+from forms_backend.app import create_app
 from forms_backend.cli import admin as cli_admin
-from forms_backend.coordination import exports
+from forms_backend.cli import export
 from forms_backend.db import accounts as accounts_store
 from forms_backend.errors import BackendError, SettingsError
 from forms_backend.settings import Settings
@@ -28,14 +29,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     serve.add_argument("--db", type=Path, help="fichier SQLite (défaut : PARTAJ_DB ou var/partaj.db)")
     cli_admin.register(commands)
-    exports.register(commands)
+    export.register(commands)
     return main
 
 
 def serve(args: argparse.Namespace) -> None:
     """Build the app (refusing unsafe settings or a damaged database), run uvicorn without a Server header."""
-    from forms_backend.app import create_app
-
     settings = Settings.from_env()
     if args.db is not None:
         settings = settings.but(db_path=args.db)

@@ -12,19 +12,22 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from forms_backend import clock
 from forms_backend.accounts import rules as accounts
+from forms_backend.app import load_forms_catalogue
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
 from forms_backend.db.backup import backup
+from forms_backend.db.connection import leave_checkpoints_to_the_server
 from forms_backend.db.purge import purge
 from forms_backend.db.store import Store
 from forms_backend.errors import AccountError
 from forms_backend.settings import Settings
+from forms_backend.vocabulary import AuditAction, AuditResult
 
 
 def first_account_hint(db_path: Path) -> str:
@@ -52,7 +55,7 @@ def opened(settings: Settings) -> Iterator[Store]:
     store = Store(settings.db_path, readers=1)
     store.open()
     try:
-        store.submit(lambda db: db.execute("PRAGMA wal_autocheckpoint = 0")).result()
+        store.submit(leave_checkpoints_to_the_server).result()
         yield store
     finally:
         store.close()
@@ -77,14 +80,8 @@ def read_password(
     return first
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def users_add(args: argparse.Namespace) -> int:
     """Create an account after checking its address, role, territories and password."""
-    from forms_backend.app import load_forms_catalogue
-
     settings = _settings(args)
     email = accounts.normalise_email(args.email)
     territoires = sorted(set(args.territoire or []))
@@ -102,7 +99,7 @@ def users_add(args: argparse.Namespace) -> int:
                 password_hash=password_hash,
                 role=args.role,
                 territoires=territoires,
-                now=_now(),
+                now=clock.now(),
             )
         ).result()
     scope = f"territoires : {', '.join(territoires)}" if territoires else "tous les territoires"
@@ -130,7 +127,7 @@ def users_set_active(actif: bool, args: argparse.Namespace) -> int:
     """Deactivate (ending the account's sessions) or reactivate an account."""
     with opened(_settings(args)) as store:
         account = store.submit(
-            partial(accounts.set_active, email=args.email, actif=actif, now=_now())
+            partial(accounts.set_active, email=args.email, actif=actif, now=clock.now())
         ).result()
     if actif:
         print(f"Compte réactivé : {account.email}")
@@ -149,7 +146,9 @@ def users_passwd(args: argparse.Namespace) -> int:
         accounts.check_password(password)
         password_hash = accounts.hash_password(password)
         store.submit(
-            partial(accounts.change_password, email=account.email, password_hash=password_hash, now=_now())
+            partial(
+                accounts.change_password, email=account.email, password_hash=password_hash, now=clock.now()
+            )
         ).result()
     print(f"Mot de passe changé pour {account.email} : adresse déverrouillée, sessions fermées.")
     return 0
@@ -160,7 +159,7 @@ def run_purge(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with opened(settings) as store:
         report = store.submit(
-            partial(purge, now=_now(), retention_months=settings.retention_months, dry_run=args.dry_run)
+            partial(purge, now=clock.now(), retention_months=settings.retention_months, dry_run=args.dry_run)
         ).result()
     limit = report.cutoff.astimezone(settings.tz).strftime("%d/%m/%Y")
     months = settings.retention_months
@@ -196,11 +195,11 @@ def run_backup(args: argparse.Namespace) -> int:
                 audit.record,
                 user_id=None,
                 email=None,
-                action="sauvegarde",
+                action=AuditAction.SAUVEGARDE,
                 target=None,
-                result="succes",
+                result=AuditResult.SUCCES,
                 details=details,
-                at=_now(),
+                at=clock.now(),
             )
         ).result()
     print(

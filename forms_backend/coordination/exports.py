@@ -1,40 +1,27 @@
-"""Exports of the tracking table: `/coordination/export.csv|xlsx|ods` and `python -m forms_backend export`.
+"""Exports of the tracking table, one code path for the web page and the `export` command.
 
-One code path for both: the same filters, the same columns (French headers, catalogue labels, dates as
-JJ/MM/AAAA), the same writers (`spreadsheets`). Rows come from one SELECT on a read-only connection of the
-export's own, read in chunks: constant memory, one consistent snapshot, and the readers of the app stay free.
-The export is written to the audit log before its first byte goes out. The pseudonymised variant keeps the
-reference (a pseudonym) and the categories, never a name, a contact or a free text.
+The same filters, the same columns (French headers, catalogue labels, dates as JJ/MM/AAAA), the same writers
+(`spreadsheets`). Rows come from one SELECT on a read-only connection of the export's own, read in chunks:
+constant memory, one consistent snapshot, and the readers of the app stay free. Callers write the export to the
+audit log before its first byte goes out. The pseudonymised variant keeps the reference (a pseudonym) and the
+categories, never a name, a contact or a free text.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from functools import partial
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-
-from forms_backend.accounts.auth import back_office
-from forms_backend.coordination import rules as tracking
+from forms_backend.clock import parse_timestamp
 from forms_backend.coordination import spreadsheets
-from forms_backend.coordination.table import labels, params_of, read_filters, user_of
-from forms_backend.db import audit
-from forms_backend.db import situations as store
-from forms_backend.db import tracking as tracking_store
-from forms_backend.errors import BackendError
-from forms_backend.public.forms import today_in
-from forms_backend.services import services
-from forms_backend.settings import Settings
-from forms_backend.web.pages import error_page
+from forms_backend.coordination.rules import labels
+from forms_backend.db import table as table_store
+from forms_backend.db.connection import connect
+from forms_backend.db.table import Filters
 from generator.catalogue import Catalogue
 
 Writer = Callable[[list[str], Iterable[list[spreadsheets.Cell]]], Iterator[bytes]]
@@ -45,7 +32,7 @@ FORMATS: dict[str, tuple[str, Writer]] = {
 }
 FETCH = 1000
 
-# (header, column of tracking_store.EXPORT_COLUMNS, how to show it, personal: left out when pseudonymised)
+# (header, column of table_store.EXPORT_COLUMNS, how to show it, personal: left out when pseudonymised)
 COLUMNS: tuple[tuple[str, str, str, bool], ...] = (
     ("Référence", "reference", "texte", False),
     ("Source", "source", "sources", False),
@@ -83,7 +70,7 @@ COLUMNS: tuple[tuple[str, str, str, bool], ...] = (
 )
 NAMES = tuple(
     c.split(" AS ")[-1].removeprefix("s.").removeprefix("r.").removeprefix("o.")
-    for c in tracking_store.EXPORT_COLUMNS
+    for c in table_store.EXPORT_COLUMNS
 )
 # Shown in the full export only as the exact values; the year and département are for the pseudonymised one.
 FULL_ONLY_DERIVED = {"Année de naissance", "Département"}
@@ -95,7 +82,7 @@ class Export:
 
     format: str
     scope: frozenset[str] | None
-    filters: tracking.Filters
+    filters: Filters
     pseudonymise: bool
 
     def columns(self) -> list[tuple[str, str, str, bool]]:
@@ -131,7 +118,7 @@ class _Shown:
         hour = value[:13]
         day = self._days.get(hour)
         if day is None:
-            day = datetime.fromisoformat(value).astimezone(self.tz).date()
+            day = parse_timestamp(value).astimezone(self.tz).date()
             self._days[hour] = day
         return day
 
@@ -187,9 +174,9 @@ def export_chunks(db_path: Path, catalogue: Catalogue, tz: ZoneInfo, export: Exp
     columns = export.columns()
     shown = _Shown(catalogue, tz)
     converters = [(NAMES.index(source), shown.converter(kind)) for _, source, kind, _ in columns]
-    db = store.connect(db_path, readonly=True)
+    db = connect(db_path, readonly=True)
     try:
-        sql, params = tracking_store.export_query(export.scope, export.filters, tz)
+        sql, params = table_store.export_query(export.scope, export.filters, tz)
         cursor = db.conn.execute(sql, params)
 
         def rows() -> Iterator[list[spreadsheets.Cell]]:
@@ -201,87 +188,3 @@ def export_chunks(db_path: Path, catalogue: Catalogue, tz: ZoneInfo, export: Exp
         yield from writer([c[0] for c in columns], rows())
     finally:
         db.close()
-
-
-@back_office
-async def export_page(request: Request) -> Response:
-    """GET (filters in the query string) or POST (with a free search): the file, audited before it starts."""
-    svc = services(request)
-    user = user_of(request)
-    fmt = str(request.path_params["format"])
-    if fmt not in FORMATS:
-        return error_page(request, 404)
-    params = await params_of(request)
-    filters, _, errors = read_filters(svc, user, params, search=request.method == "POST")
-    if errors:
-        await audit.log(request, "export", None, "refuse", {"format": fmt, "erreurs": sorted(errors)})
-        return error_page(request, 400)
-    export = Export(fmt, user.scope(), filters, (params.get("pseudonymise") or [""])[0] in ("1", "oui"))
-    await audit.log(request, "export", None, "succes", export.details())
-    media_type, _ = FORMATS[fmt]
-    filename = export.filename(today_in(svc.settings.tz))
-    return StreamingResponse(
-        export_chunks(svc.settings.db_path, svc.catalogue, svc.settings.tz, export),
-        media_type=media_type,
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def run_export(args: argparse.Namespace) -> int:
-    """`export`: the same file as the web page, for every territory or one, audited (action export-cli)."""
-    from forms_backend.app import load_forms_catalogue
-    from forms_backend.cli.admin import opened
-
-    settings = Settings.from_env()
-    if args.db is not None:
-        settings = settings.but(db_path=args.db)
-    catalogue = load_forms_catalogue(settings)
-    if args.territoire and args.territoire not in catalogue.territoires:
-        known = ", ".join(catalogue.territoires)
-        raise BackendError(f"territoire inconnu : {args.territoire} (attendu l'un de : {known})")
-    filters = tracking.Filters(territoire=args.territoire or "", statut=args.statut or "")
-    export = Export(args.format, None, filters, args.pseudonymise)
-    details = {**export.details(), "destination": str(args.out) if args.out else "sortie standard"}
-    with opened(settings) as db:
-        db.submit(
-            partial(
-                audit.record,
-                user_id=None,
-                email=None,
-                action="export-cli",
-                target=None,
-                result="succes",
-                details=details,
-                at=datetime.now(UTC),
-            )
-        ).result()
-    chunks = export_chunks(settings.db_path, catalogue, settings.tz, export)
-    size = 0
-    if args.out:
-        # The file holds personal data: readable by its owner only.
-        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                size += out.write(chunk)
-        print(f"Export écrit : {args.out} ({size} octets).", file=sys.stderr)
-    else:
-        for chunk in chunks:
-            size += sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-    return 0
-
-
-def register(commands: Any) -> None:
-    """Add `export` to the main parser's sub-commands."""
-    parser = commands.add_parser("export", help="exporte le tableau de suivi (CSV, XLSX ou ODS), journalisé")
-    parser.add_argument("--format", required=True, choices=tuple(FORMATS), help="csv, xlsx ou ods")
-    parser.add_argument("--territoire", metavar="ID", help="un seul territoire (défaut : tous)")
-    parser.add_argument("--statut", choices=tracking.STATUTS, help="un seul statut (défaut : tous)")
-    parser.add_argument(
-        "--out", type=Path, metavar="FICHIER", help="fichier à écrire (défaut : sortie standard)"
-    )
-    parser.add_argument(
-        "--pseudonymise", action="store_true", help="sans nom, contact ni texte libre (année, département)"
-    )
-    parser.add_argument("--db", type=Path, help="fichier SQLite (défaut : PARTAJ_DB ou var/partaj.db)")
-    parser.set_defaults(run=run_export)

@@ -10,37 +10,13 @@ from starlette.responses import Response
 from forms_backend.accounts.auth import back_office, require_regional
 from forms_backend.db import audit
 from forms_backend.services import services
+from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.web.audit import log as log_audit
 from forms_backend.web.pages import render
 
 PER_PAGE = 50
-ACTIONS = {
-    "connexion": "Connexion",
-    "deconnexion": "Déconnexion",
-    "verrouillage": "Verrouillage après échecs",
-    "session-expiree": "Session expirée",
-    "csrf": "Action refusée (jeton CSRF)",
-    "compte-cree": "Compte créé",
-    "compte-desactive": "Compte désactivé",
-    "compte-reactive": "Compte réactivé",
-    "sauvegarde": "Sauvegarde de la base",
-    "mot-de-passe-change": "Mot de passe changé",
-    "purge": "Purge (durée de conservation)",
-    "journal-consulte": "Journal consulté",
-    "tableau-consulte": "Tableau de bord consulté",
-    "situation-consultee": "Situation consultée",
-    "modification": "Modification d'une situation",
-    "statut-change": "Statut changé",
-    "note-ajoutee": "Note ajoutée",
-    "solution-proposee": "Solution proposée",
-    "solution-retiree": "Solution retirée",
-    "referent-modifie": "Référent tuteur modifié",
-    "ctl-planifiee": "Prochaine CTL fixée",
-    "situation-saisie": "Situation saisie",
-    "agenda-consulte": "Ordre du jour de CTL consulté",
-    "export": "Export du tableau de bord",
-    "export-cli": "Export (ligne de commande)",
-}
-RESULTS = {"succes": "réussite", "echec": "échec", "refuse": "refusé"}
+ACTION_LABELS = {action.value: action.label for action in AuditAction}
+RESULT_LABELS = {result.value: result.label for result in AuditResult}
 
 
 def _page_number(raw: str | None) -> int:
@@ -53,7 +29,7 @@ async def journal_page(request: Request) -> Response:
     require_regional(request.state.user)
     svc = services(request)
     number = _page_number(request.query_params.get("page"))
-    await audit.log(request, "journal-consulte", None, "succes", {"page": number})
+    await log_audit(request, AuditAction.JOURNAL_CONSULTE, None, AuditResult.SUCCES, {"page": number})
     found = await svc.store.read(partial(audit.entries, page=number, per_page=PER_PAGE))
-    context = {"journal": found, "actions": ACTIONS, "results": RESULTS, "tz": svc.settings.tz}
+    context = {"journal": found, "actions": ACTION_LABELS, "results": RESULT_LABELS, "tz": svc.settings.tz}
     return render(request, "coordination/journal.html", context)

@@ -1,27 +1,22 @@
-"""Rules of the tracking table (DOMAIN.md), pure: status transitions, the follow-up forms, the table's filters.
+"""Rules of the tracking table (docs/domaine.md), pure: the follow-up forms and the table's filters.
 
-Every function returns French messages keyed by field name; nothing here touches the database.
+Every function returns French messages keyed by field name; nothing here touches the database. The status chain
+itself is defined in `vocabulary`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from forms_backend.db.migrations import FOLDED_LETTERS
+from forms_backend.db.table import Filters, default_order
 from forms_backend.public.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
+from forms_backend.vocabulary import CLOSINGS, SOLUTION_KINDS, SOURCES, STATUTS, allowed_next
 from generator.catalogue import Catalogue
 
-STATUTS = ("nouveau", "a-examiner-en-ctl", "solution-proposee", "accompagnement", "sortie", "sans-suite")
-CHAIN = STATUTS[:5]
-CLOSED = frozenset({"sortie", "sans-suite"})
-SOURCES = ("rupture", "orientation", "saisie")
-SOURCE_LABELS = {"rupture": "Rupture de contrat", "orientation": "Orientation", "saisie": "Saisie"}
-SOLUTION_KINDS = {"dispositif": "Dispositif", "fiche": "Fiche action"}
 NOTE_MAX = 2000
 NAME_MAX = 100
 SEARCH_MAX = 100
@@ -31,6 +26,7 @@ STATUS_NOT_ALLOWED = "Passage impossible de « {old} » à « {new} » : depuis 
 STATUS_UNCHANGED = "La situation est déjà au statut « {old} »."
 SORTIE_REQUIRED = "Une sortie doit avoir une issue : choisissez-la dans la liste."
 SANS_SUITE_REQUIRED = "Une situation classée sans suite doit avoir un motif : choisissez-le dans la liste."
+CLOSING_REQUIRED = {"sortie": SORTIE_REQUIRED, "sans-suite": SANS_SUITE_REQUIRED}
 UNKNOWN_CHOICE = "Réponse non reconnue : choisissez une réponse dans la liste."
 UNKNOWN_SOLUTION = (
     "Solution inconnue du guide : choisissez un dispositif ou une fiche action dans la liste "
@@ -44,21 +40,6 @@ PAST_CTL = "La prochaine réunion de la CTL ne peut pas être dans le passé."
 RANGE_REVERSED = "La date de fin doit être postérieure ou égale à la date de début."
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FOLD = str.maketrans({letter: plain for plain, letters in FOLDED_LETTERS.items() for letter in letters})
-
-
-def allowed_next(statut: str) -> tuple[str, ...]:
-    """The statuses a situation may move to: the next step of the chain, or `sans-suite` at any point of the
-    follow-up; a closed situation (sortie, sans suite) moves no more."""
-    if statut in CLOSED:
-        return ()
-    following = (CHAIN[CHAIN.index(statut) + 1],) if statut in CHAIN[:-1] else ()
-    return (*following, "sans-suite")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, as the `situations.recherche` column stores names and references."""
-    return text.lower().translate(_FOLD)
 
 
 def _text(
@@ -104,11 +85,13 @@ class Change:
 
 
 def status_change(catalogue: Catalogue, current: str, submitted: Mapping[str, Sequence[str]]) -> Change:
-    """`statut` (+ `sortie` or `motif_sans_suite`) following DOMAIN.md's transitions."""
+    """`statut` (+ `sortie` or `motif_sans_suite`) following the status chain (`vocabulary.allowed_next`)."""
     change = Change()
     new = _text(submitted, "statut", change.values, change.errors, 40)
-    sortie = _text(submitted, "sortie", change.values, change.errors, 40)
-    motif = _text(submitted, "motif_sans_suite", change.values, change.errors, 40)
+    closing_values = {
+        statut: _text(submitted, closing.field, change.values, change.errors, 40)
+        for statut, closing in CLOSINGS.items()
+    }
     label = dict(catalogue.choices("statuts_situation"))
     allowed = allowed_next(current)
     if not new:
@@ -123,18 +106,12 @@ def status_change(catalogue: Catalogue, current: str, submitted: Mapping[str, Se
             old=label.get(current, current), new=label.get(new, new), allowed=shown
         )
     issue = None
-    if new == "sortie":
-        if not sortie:
-            change.errors["sortie"] = SORTIE_REQUIRED
-        elif sortie not in dict(catalogue.choices("sorties")):
-            change.errors["sortie"] = UNKNOWN_CHOICE
-        issue = sortie
-    elif new == "sans-suite":
-        if not motif:
-            change.errors["motif_sans_suite"] = SANS_SUITE_REQUIRED
-        elif motif not in dict(catalogue.choices("motifs_sans_suite")):
-            change.errors["motif_sans_suite"] = UNKNOWN_CHOICE
-        issue = motif
+    if new in CLOSINGS:
+        closing, issue = CLOSINGS[new], closing_values[new]
+        if not issue:
+            change.errors[closing.field] = CLOSING_REQUIRED[new]
+        elif issue not in dict(catalogue.choices(closing.nomenclature)):
+            change.errors[closing.field] = UNKNOWN_CHOICE
     change.data = {"statut": new, "issue": issue}
     return change
 
@@ -157,7 +134,8 @@ def solution(catalogue: Catalogue, submitted: Mapping[str, Sequence[str]]) -> Ch
     change = Change()
     value = _text(submitted, "solution", change.values, change.errors, 200)
     kind, _, ident = value.partition(":")
-    known: dict[str, set[str]] = {"dispositif": set(catalogue.dispositifs), "fiche": set(catalogue.fiches)}
+    # Each kind of solution is a part of the catalogue: `dispositif` → catalogue.dispositifs, `fiche` → .fiches.
+    known: dict[str, set[str]] = {kind: set(getattr(catalogue, f"{kind}s")) for kind in SOLUTION_KINDS}
     if not value:
         change.errors["solution"] = SOLUTION_REQUIRED
     elif "solution" not in change.errors and (kind not in known or ident not in known[kind]):
@@ -196,6 +174,8 @@ def next_ctl(submitted: Mapping[str, Sequence[str]], today: date) -> Change:
     return change
 
 
+# The columns the table sorts on, with their headers; `db.table.ORDER_BY` holds their SQL (a test checks both
+# name the same columns).
 SORTS = {
     "reference": "Référence",
     "recue": "Reçue le",
@@ -205,50 +185,6 @@ SORTS = {
     "ctl": "Prochaine CTL",
     "nom": "Nom",
 }
-
-
-def default_order(tri: str) -> str:
-    """Names, references and meeting dates read A → Z; reception and activity dates newest first."""
-    return "asc" if tri in ("nom", "reference", "ctl") else "desc"
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the tracking table shows: filters, free search, sort and page (the user's scope is added apart)."""
-
-    statut: str = ""
-    source: str = ""
-    territoire: str = ""
-    du: date | None = None
-    au: date | None = None
-    ctl: date | None = None
-    recherche: str = ""
-    tri: str = "recue"
-    ordre: str = "desc"
-    page: int = 1
-
-    def query(self, **changes: Any) -> dict[str, str]:
-        """The filters as query parameters (never the search term: it may be a name); empty ones left out."""
-        shown = replace(self, **changes)
-        pairs = {
-            "statut": shown.statut,
-            "source": shown.source,
-            "territoire": shown.territoire,
-            "du": shown.du.isoformat() if shown.du else "",
-            "au": shown.au.isoformat() if shown.au else "",
-            "ctl": shown.ctl.isoformat() if shown.ctl else "",
-            "tri": "" if shown.tri == "recue" else shown.tri,
-            "ordre": "" if shown.ordre == default_order(shown.tri) else shown.ordre,
-            "page": "" if shown.page == 1 else str(shown.page),
-        }
-        return {k: v for k, v in pairs.items() if v}
-
-    def described(self) -> dict[str, Any]:
-        """The filters as the audit log records them: without the search term, only whether there was one."""
-        details: dict[str, Any] = dict(self.query(page=1, tri="recue", ordre=default_order("recue")))
-        if self.recherche:
-            details["recherche"] = "oui (terme non journalisé)"
-        return details
 
 
 def filters(
@@ -268,7 +204,7 @@ def filters(
         return value
 
     statut = choice("statut", STATUTS)
-    source = choice("source", SOURCES)
+    source = choice("source", tuple(SOURCES))
     territoire = choice("territoire", visible)
     du = _date(params, "du", values, errors)
     au = _date(params, "au", values, errors)
@@ -296,7 +232,28 @@ def filters(
     return found, values, errors
 
 
-def search_words(recherche: str) -> list[str]:
-    """The folded words of a free search, each to be found in the name, first name or reference."""
-    text = unicodedata.normalize("NFC", recherche)
-    return [fold(word) for word in text.split() if word][:5]
+def labels(catalogue: Catalogue) -> dict[str, dict[str, str]]:
+    """Every label a back-office page shows, by list."""
+    found = {
+        name: dict(catalogue.choices(name))
+        for name in (
+            "statuts_situation",
+            "sorties",
+            "motifs_sans_suite",
+            "sexes",
+            "suivi_structures",
+            "niveaux",
+            "secteurs",
+            "cadres_rupture",
+            "motifs_rupture",
+            "situations_actuelles",
+            "statuts",
+            "besoins",
+            "orienteurs",
+        )
+    }
+    found["territoires"] = {t.id: t.nom for t in catalogue.territoires.values()}
+    found["sources"] = {source: s.label for source, s in SOURCES.items()}
+    found["dispositif"] = {i: d.nom for i, d in catalogue.dispositifs.items()}
+    found["fiche"] = {i: f.nom for i, f in catalogue.fiches.items()}
+    return found

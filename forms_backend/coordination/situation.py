@@ -21,16 +21,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from forms_backend.accounts.auth import back_office
-from forms_backend.coordination import rules as tracking
+from forms_backend.clock import today_in
+from forms_backend.coordination import rules
 from forms_backend.coordination.table import common_context, params_of, user_of, visible_territoires
-from forms_backend.db import audit
-from forms_backend.db import situations as store
+from forms_backend.db import situations
 from forms_backend.db import tracking as tracking_store
 from forms_backend.db.tracking import Actor
-from forms_backend.errors import SituationNotFound, TrackingError
-from forms_backend.public.forms import Formulaire, today_in, validate
+from forms_backend.errors import TrackingError
+from forms_backend.public.forms import Formulaire, validate
 from forms_backend.services import Services, services
-from forms_backend.web.pages import error_page, render
+from forms_backend.vocabulary import AuditAction, AuditResult, allowed_next
+from forms_backend.web.audit import log as log_audit
+from forms_backend.web.pages import render
 
 DONE = {
     "statut": "Statut enregistré.",
@@ -62,28 +64,25 @@ def solution_choices(svc: Services) -> dict[str, list[tuple[str, str]]]:
 
 
 async def _page(
-    request: Request, forms: dict[str, tracking.Change] | None = None, status_code: int = 200
+    request: Request, forms: dict[str, rules.Change] | None = None, status_code: int = 200
 ) -> Response:
     svc = services(request)
     user = user_of(request)
-    try:
-        found = await svc.store.read(
-            partial(tracking_store.situation, situation_id=_situation_id(request), scope=user.scope())
-        )
-    except SituationNotFound:
-        await audit.log(request, "situation-consultee", f"id {_situation_id(request)}", "refuse")
-        return error_page(request, 404)
+    # Outside the user's territories: SituationNotFound, a 404 recorded as a refusal (`web.pages.backend_error`).
+    found = await svc.store.read(
+        partial(tracking_store.situation, situation_id=_situation_id(request), scope=user.scope())
+    )
     if status_code == 200:
-        await audit.log(request, "situation-consultee", found.row["reference"], "succes")
+        await log_audit(request, AuditAction.SITUATION_CONSULTEE, found.row["reference"], AuditResult.SUCCES)
     done = request.query_params.get("fait", "")
     context = {
         **common_context(request),
         "s": found,
         "forms": forms or {},
-        "next_statuts": tracking.allowed_next(found.row["statut"]),
+        "next_statuts": allowed_next(found.row["statut"]),
         "solution_choices": solution_choices(svc),
         "done": DONE.get(done, ""),
-        "note_max": tracking.NOTE_MAX,
+        "note_max": rules.NOTE_MAX,
     }
     return render(request, "coordination/situation.html", context, status_code)
 
@@ -94,7 +93,7 @@ async def situation_page(request: Request) -> Response:
     return await _page(request)
 
 
-Validator = Callable[[Services, str, dict[str, list[str]]], tracking.Change]
+Validator = Callable[[Services, str, dict[str, list[str]]], rules.Change]
 Job = Callable[..., None]
 
 
@@ -103,13 +102,7 @@ async def _change(request: Request, form: str, validator: Validator, job: Job) -
     svc = services(request)
     user = user_of(request)
     situation_id = _situation_id(request)
-    try:
-        row = await svc.store.read(
-            partial(tracking_store.visible, situation_id=situation_id, scope=user.scope())
-        )
-    except SituationNotFound:
-        await audit.log(request, "modification", f"id {situation_id}", "refuse")
-        return error_page(request, 404)
+    row = await svc.store.read(partial(tracking_store.visible, situation_id=situation_id, scope=user.scope()))
     change = validator(svc, row["statut"], await params_of(request))
     if change.ok:
         try:
@@ -137,7 +130,7 @@ REFUSED = {
         "statut",
         "statut",
     ): "Le statut de cette situation vient de changer : rechargez la page puis recommencez.",
-    ("solution", "solution"): tracking.SOLUTION_TWICE,
+    ("solution", "solution"): rules.SOLUTION_TWICE,
     ("solution-retiree", "solution"): "Cette solution n'est plus proposée pour cette situation.",
 }
 
@@ -150,8 +143,8 @@ def _today(svc: Services) -> Any:
 async def change_status(request: Request) -> Response:
     """POST statut (+ sortie or motif_sans_suite)."""
 
-    def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        return tracking.status_change(svc.catalogue, current, params)
+    def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
+        return rules.status_change(svc.catalogue, current, params)
 
     return await _change(request, "statut", check, tracking_store.change_status)
 
@@ -160,14 +153,14 @@ async def change_status(request: Request) -> Response:
 async def add_note(request: Request) -> Response:
     """POST a dated note of the fiche de suivi."""
 
-    def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        return tracking.note(params, _today(svc))
+    def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
+        return rules.note(params, _today(svc))
 
     return await _change(request, "note", check, tracking_store.add_note)
 
 
-def _solution(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-    return tracking.solution(svc.catalogue, params)
+def _solution(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
+    return rules.solution(svc.catalogue, params)
 
 
 @back_office
@@ -188,8 +181,8 @@ async def remove_solution(request: Request) -> Response:
 async def set_referent(request: Request) -> Response:
     """POST the référent tuteur (every field empty: no référent)."""
 
-    def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        return tracking.referent(params, _today(svc))
+    def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
+        return rules.referent(params, _today(svc))
 
     return await _change(request, "referent", check, tracking_store.set_referent)
 
@@ -198,8 +191,8 @@ async def set_referent(request: Request) -> Response:
 async def set_next_ctl(request: Request) -> Response:
     """POST the date of the next CTL meeting that examines the situation."""
 
-    def check(svc: Services, current: str, params: dict[str, list[str]]) -> tracking.Change:
-        return tracking.next_ctl(params, _today(svc))
+    def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
+        return rules.next_ctl(params, _today(svc))
 
     return await _change(request, "ctl", check, tracking_store.set_next_ctl)
 
@@ -271,12 +264,12 @@ async def saisie(request: Request) -> Response:
     token = (params.get(SAISIE_TOKEN) or [""])[0][:64] or secrets.token_urlsafe(16)
     result = validate(saisie_form(svc), params, today_in(svc.settings.tz))
     if result.cleaned is not None and not user.sees(result.cleaned["territoire"]):
-        result.errors["territoire"] = tracking.UNKNOWN_CHOICE
+        result.errors["territoire"] = rules.UNKNOWN_CHOICE
         result.cleaned = None
     if result.cleaned is None:
         return _saisie_page(request, dict(result.values), result.errors, token, 422)
     now: datetime = svc.clock()
-    report = store.NewReport(
+    report = situations.NewReport(
         "saisie",
         result.cleaned,
         saisie_key(user.id, token, result.cleaned),
@@ -287,5 +280,5 @@ async def saisie(request: Request) -> Response:
     return RedirectResponse(f"/coordination/situations/{situation_id}?fait=saisie", status_code=303)
 
 
-def _insert(db: Database, report: store.NewReport, actor: Actor) -> tuple[int, bool]:
+def _insert(db: Database, report: situations.NewReport, actor: Actor) -> tuple[int, bool]:
     return tracking_store.insert_saisie(db, report, actor)

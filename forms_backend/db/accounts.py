@@ -1,6 +1,6 @@
 """SQL of the coordinators' accounts, login failures and server-side sessions; functions taking the database.
 
-They run in the threads of `database.Store` (or of a CLI command), never on the event loop.
+They run in the threads of `db.store.Store` (or of a CLI command), never on the event loop.
 """
 
 from __future__ import annotations
@@ -8,17 +8,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from forms_backend.db.situations import timestamp
+from forms_backend.clock import parse_timestamp, timestamp
 from forms_backend.errors import AccountError
 
-
-def parse_timestamp(value: str) -> datetime:
-    """A stored timestamp (see `store.timestamp`) back to an aware UTC datetime."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+# A session ends after 30 minutes without activity, or 8 hours after login, whatever its activity.
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=8)
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import partial
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
-from starlette.requests import Request
 
-from forms_backend.db.situations import timestamp
-from forms_backend.services import services
+from forms_backend.clock import parse_timestamp, timestamp
+from forms_backend.vocabulary import AuditAction, AuditResult
 
-# The trigger's own expression: the purge deletes exactly what the trigger lets it delete.
+# The complement of the delete trigger's condition (migration 2): the purge deletes exactly what the trigger
+# lets it delete.
 OLDER_THAN_12_MONTHS = "at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-12 months')"
 
 
@@ -26,18 +25,18 @@ def record(
     *,
     user_id: int | None,
     email: str | None,
-    action: str,
+    action: AuditAction,
     target: str | None,
-    result: str,
+    result: AuditResult,
+    at: datetime,
     details: dict[str, Any] | None = None,
-    at: datetime | None = None,
 ) -> None:
     """Append one entry; call it inside a writer job, in the transaction of the change it records."""
     db.execute(
         "INSERT INTO audit (at, utilisateur_id, email, action, cible, resultat, details) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            timestamp(at or datetime.now(UTC)),
+            timestamp(at),
             user_id,
             email,
             action,
@@ -45,26 +44,6 @@ def record(
             result,
             json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
         ],
-    )
-
-
-async def log(
-    request: Request, action: str, target: str | None, result: str, details: dict[str, Any] | None = None
-) -> None:
-    """Append one entry through the app's writer, as `request.state.user`; returns once it is on disk."""
-    svc = services(request)
-    user = getattr(request.state, "user", None)
-    await svc.store.write(
-        partial(
-            record,
-            user_id=user.id if user else None,
-            email=user.email if user else None,
-            action=action,
-            target=target,
-            result=result,
-            details=details,
-            at=svc.clock(),
-        )
     )
 
 
@@ -103,7 +82,7 @@ def entries(db: Database, page: int, per_page: int) -> Page:
     found = [
         Entry(
             row[0],
-            datetime.strptime(row[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC),
+            parse_timestamp(row[1]),
             row[2],
             row[3],
             row[4],

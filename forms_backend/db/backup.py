@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from forms_backend.db.situations import connect, schema_version
+from forms_backend.db.connection import connect, schema_version
 from forms_backend.errors import BackupError
 
 

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from forms_backend.accounts.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from forms_backend.clock import timestamp
 from forms_backend.db import accounts as accounts_store
 from forms_backend.db import audit
-from forms_backend.db.situations import timestamp
+from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from forms_backend.vocabulary import AuditAction, AuditResult
 
 # table → column → SQL expression of the anonymised value (evaluated on the row itself).
 ANONYMISED: dict[str, dict[str, str]] = {
@@ -179,6 +180,13 @@ def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> 
         "conservation_mois": retention_months,
     }
     audit.record(
-        db, user_id=None, email=None, action="purge", target=None, result="succes", details=details, at=now
+        db,
+        user_id=None,
+        email=None,
+        action=AuditAction.PURGE,
+        target=None,
+        result=AuditResult.SUCCES,
+        details=details,
+        at=now,
     )
     return PurgeReport(cutoff, inactive, deleted, sessions, False, unclassified)

@@ -1,28 +1,18 @@
-"""All the queries of the backend, as functions taking the database explicitly.
-
-They run in the threads of `database.Store` (one writer, a few readers), never on the event loop.
+"""Storing what the public forms and the manual entry send: one situation per report, its details, its
+reference; idempotent on the submission's key. Functions take the database and run in `Store`'s threads.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
-from forms_backend.db.migrations import LATEST_VERSION, MIGRATIONS
-from forms_backend.errors import DatabaseError
+from forms_backend.clock import timestamp
+from forms_backend.vocabulary import INITIAL_STATUT, SOURCES, reference
 
-T = TypeVar("T")
-Item = TypeVar("Item")
-Job = Callable[[Database], Any]
-
-BUSY_TIMEOUT_MS = 5000
-PREFIXES = {"rupture": "RUP", "orientation": "ORI", "saisie": "SAI"}
 SITUATION_COLUMNS = (
     "nom",
     "prenom",
@@ -72,77 +62,6 @@ class Receipt:
     replayed: bool = False
 
 
-def timestamp(now: datetime) -> str:
-    """UTC timestamp as stored (ISO 8601, microseconds, `Z`): sorts as text."""
-    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def connect(path: Path, *, readonly: bool = False) -> Database:
-    """Open the database with the pragmas every connection needs (WAL, synchronous=FULL, foreign keys)."""
-    conn = sqlite3.connect(
-        str(path), isolation_level=None, check_same_thread=not readonly, timeout=BUSY_TIMEOUT_MS / 1000
-    )
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if readonly:
-            conn.execute("PRAGMA query_only = ON")
-        else:
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise damaged(path, str(exc)) from exc
-    return Database(conn)
-
-
-def damaged(path: Path, detail: str) -> DatabaseError:
-    return DatabaseError(
-        f"{path} : base de données endommagée ou qui n'est pas une base SQLite ({detail}). "
-        "Le serveur ne démarre pas pour ne rien aggraver : restaurez la dernière sauvegarde "
-        "(ou déplacez ce fichier) puis relancez."
-    )
-
-
-def quick_check(db: Database, path: Path) -> None:
-    """Raise DatabaseError unless `PRAGMA quick_check` answers ok."""
-    try:
-        rows = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
-    except sqlite3.DatabaseError as exc:
-        raise damaged(path, str(exc)) from exc
-    if rows != ["ok"]:
-        raise damaged(path, "; ".join(str(r) for r in rows[:5]))
-
-
-def schema_version(db: Database) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(db: Database, path: Path) -> list[int]:
-    """Apply the migrations not applied yet, each in its own transaction; return the versions applied."""
-    current = schema_version(db)
-    if current > LATEST_VERSION:
-        raise DatabaseError(
-            f"{path} : schéma en version {current}, plus récente que celle de ce logiciel "
-            f"({LATEST_VERSION}) ; mettez le logiciel à jour"
-        )
-    applied = []
-    for migration in MIGRATIONS:
-        if migration.version <= current:
-            continue
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in migration.statements:
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {migration.version}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.rollback()
-            raise
-        applied.append(migration.version)
-    return applied
-
-
 def find_submission(db: Database, key: str) -> Receipt | None:
     """The receipt of a submission already stored under this key, if any."""
     row = db.execute(
@@ -188,19 +107,18 @@ def _reserve_references(db: Database, reports: list[NewReport]) -> dict[str, str
         groups.setdefault((report.source, report.year), []).append(report)
     references = {}
     for (source, year), group in groups.items():
-        prefix = PREFIXES[source]
         last = db.conn.execute(
             "INSERT INTO sequences (prefixe, annee, dernier) VALUES (?, ?, ?) ON CONFLICT (prefixe, annee) "
             "DO UPDATE SET dernier = dernier + excluded.dernier RETURNING dernier",
-            [prefix, year, len(group)],
+            [SOURCES[source].prefix, year, len(group)],
         ).fetchone()[0]
         for number, report in enumerate(group, start=last - len(group) + 1):
-            references[report.key] = f"{prefix}-{year}-{number:06d}"
+            references[report.key] = reference(source, year, number)
     return references
 
 
 def insert_reports(db: Database, reports: list[NewReport]) -> list[Receipt]:
-    """Store validated reports, each creating its situation (status `nouveau`); idempotent on each key.
+    """Store validated reports, each creating its situation (the initial status); idempotent on each key.
 
     A handful of statements for the whole list: the writer hands over every report waiting at once.
     """
@@ -224,6 +142,7 @@ def insert_reports(db: Database, reports: list[NewReport]) -> list[Receipt]:
             reference=references[report.key],
             source=report.source,
             territoire=report.data["territoire"],
+            statut=INITIAL_STATUT,
             created_at=stamp,
             updated_at=stamp,
         )
@@ -250,25 +169,3 @@ def insert_reports(db: Database, reports: list[NewReport]) -> list[Receipt]:
         # A second copy of the same submission in the list (a double click) is a replay of the first.
         receipts[report.key] = replace(receipts[report.key], replayed=True)
     return answers
-
-
-def insert_report(
-    db: Database, source: str, data: dict[str, Any], key: str, now: datetime, year: int
-) -> Receipt:
-    """Store one validated report (see `insert_reports`)."""
-    return insert_reports(db, [NewReport(source, data, key, now, year)])[0]
-
-
-def count_rows(db: Database, table: str) -> int:
-    """Number of rows of one of the backend's tables."""
-    if table not in db.table_names():
-        raise ValueError(f"table inconnue : {table}")
-    return int(db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
-
-
-def ping(db: Database) -> dict[str, Any]:
-    """What the health check may show: schema version and journal mode, no personal data."""
-    return {
-        "schema": schema_version(db),
-        "journal": str(db.execute("PRAGMA journal_mode").fetchone()[0]),
-    }

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from forms_backend.db.situations import connect, damaged, migrate, quick_check
+from forms_backend.db.connection import connect, damaged, migrate, quick_check
 from forms_backend.errors import DatabaseError
 
 T = TypeVar("T")

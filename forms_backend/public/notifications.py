@@ -19,7 +19,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from forms_backend.db import accounts as accounts_store
-from forms_backend.db import situations as store
+from forms_backend.db import situations
 from forms_backend.services import Services
 from forms_backend.settings import Settings
 
@@ -53,7 +53,7 @@ class Notice:
 
 
 def _notice(db: Database, reference: str, territoire: str) -> Notice | None:
-    situation = store.situation_id(db, reference)
+    situation = situations.situation_id(db, reference)
     if situation is None:
         return None
     return Notice(situation, accounts_store.coordinator_emails(db, territoire))

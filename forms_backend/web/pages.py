@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from forms_backend.errors import BodyTooLarge
+from forms_backend.errors import BackendError, BodyTooLarge, SituationNotFound
+from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.web.audit import log as log_audit
 
 log = logging.getLogger("partaj.formulaires")
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -93,8 +95,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, headers=exc.headers)
 
 
-async def too_large(request: Request, exc: Exception) -> Response:
-    return error_page(request, 413, headers={"connection": "close"})
+async def backend_error(request: Request, exc: Exception) -> Response:
+    """The page of a typed error that reached a handler's caller: its status, in French.
+
+    A situation outside the user's territories (or that does not exist) is recorded as a refusal in the audit
+    journal: reading it (GET) or changing it (POST)."""
+    assert isinstance(exc, BackendError)
+    if isinstance(exc, SituationNotFound) and getattr(request.state, "user", None) is not None:
+        action = AuditAction.SITUATION_CONSULTEE if request.method == "GET" else AuditAction.MODIFICATION
+        await log_audit(request, action, f"id {exc.situation_id}", AuditResult.REFUSE)
+    headers = {"connection": "close"} if isinstance(exc, BodyTooLarge) else {}
+    if request.url.path.startswith("/coordination/"):
+        headers["x-robots-tag"] = "noindex"
+    if exc.status_code >= 500:
+        log.error("erreur sur %s %s : %s", request.method, request.url.path, type(exc).__name__)
+    return error_page(request, exc.status_code, headers=headers)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -102,4 +117,4 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return error_page(request, 500)
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_error, BodyTooLarge: too_large}
+EXCEPTION_HANDLERS = {HTTPException: http_error, BackendError: backend_error}

@@ -1,4 +1,4 @@
-"""Protections of the public forms: signed tokens, CSRF, origin checks, honeypot, fill time, rate limit."""
+"""Protections of the public forms: signed tokens, origin checks, honeypot, fill time, rate limit (CSRF: `csrf`)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,8 @@ from starlette.requests import Request
 
 from forms_backend.settings import RateLimit
 
-CSRF_FIELD = "csrf_token"
 FORM_TOKEN_FIELD = "jeton_formulaire"
 HONEYPOT_FIELD = "site_web"
-TECHNICAL_FIELDS = (CSRF_FIELD, FORM_TOKEN_FIELD, HONEYPOT_FIELD)
 FUTURE_SKEW_SECONDS = 5.0
 
 
@@ -29,19 +27,19 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _mac(secret: str, purpose: str, payload: str) -> str:
+def mac(secret: str, purpose: str, payload: str) -> str:
     return _b64(hmac.new(secret.encode(), f"{purpose}:{payload}".encode(), hashlib.sha256).digest())
 
 
 def sign(secret: str, purpose: str, payload: str) -> str:
     """`payload.mac`: the payload stays readable, the MAC binds it to the secret and to a purpose."""
-    return f"{payload}.{_mac(secret, purpose, payload)}"
+    return f"{payload}.{mac(secret, purpose, payload)}"
 
 
 def unsign(secret: str, purpose: str, token: str) -> str | None:
     """The payload of a token signed for this purpose, or None when forged, altered or for another purpose."""
-    payload, _, mac = token.rpartition(".")
-    if not payload or not hmac.compare_digest(mac.encode(), _mac(secret, purpose, payload).encode()):
+    payload, _, sent = token.rpartition(".")
+    if not payload or not hmac.compare_digest(sent.encode(), mac(secret, purpose, payload).encode()):
         return None
     return payload
 
@@ -49,27 +47,6 @@ def unsign(secret: str, purpose: str, token: str) -> str | None:
 def cookie_name(base: str, secure: bool) -> str:
     """`__Host-` prefixed names over HTTPS: the browser then refuses them from sub-domains or plain HTTP."""
     return f"__Host-{base}" if secure else base
-
-
-def csrf_cookie_name(secure: bool) -> str:
-    """The cookie holding the CSRF secret of the public forms and of the login page."""
-    return cookie_name("partaj_csrf", secure)
-
-
-def new_csrf_cookie() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def csrf_token(secret: str, cookie: str) -> str:
-    """The token a form carries, derived from the browser's CSRF cookie."""
-    return _mac(secret, "csrf", cookie)
-
-
-def csrf_ok(secret: str, cookie: str | None, sent: str | None) -> bool:
-    """True when the form's token matches this browser's cookie."""
-    if not cookie or not sent:
-        return False
-    return hmac.compare_digest(sent.encode(), csrf_token(secret, cookie).encode())
 
 
 def cross_site(request: Request, base_url: str) -> bool:

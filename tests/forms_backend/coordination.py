@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from forms_backend.accounts import rules as accounts
 from forms_backend.db.store import Store
-from forms_backend.web.security import csrf_token
+from forms_backend.web.security import mac
 from tests.forms_backend.conftest import SECRET
 
 PASSWORD = "correct cheval pile agrafe"
@@ -83,7 +83,7 @@ def login(
         assert page.status_code == 200, page.status_code
         token = csrf_of(page.text)
     else:
-        token = csrf_token(SECRET, cookie)
+        token = mac(SECRET, "csrf", cookie)
     data = {"csrf_token": token, "email": email, "mot_de_passe": password}
     if suite is not None:
         data["suite"] = suite

@@ -22,9 +22,12 @@ from forms_backend.accounts import rules as accounts
 from forms_backend.accounts.auth import User, back_office, require_regional, session_digest
 from forms_backend.app import create_app
 from forms_backend.cli import main
+from forms_backend.clock import now as real_now
 from forms_backend.db import audit
 from forms_backend.db.store import Store
 from forms_backend.settings import Settings
+from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.web.audit import log as log_audit
 from generator.catalogue import Catalogue
 from tests.conftest import ROOT
 from tests.forms_backend.coordination import (
@@ -53,7 +56,7 @@ CSRF_REFUSED = (
 async def probe(request: Request) -> Response:
     """A back-office endpoint of the tests: shows who is logged in, audits its POSTs."""
     if request.method == "POST":
-        await audit.log(request, "essai", "cible-1", "succes", {"n": 1})
+        await log_audit(request, AuditAction.MODIFICATION, "cible-1", AuditResult.SUCCES, {"n": 1})
     return PlainTextResponse(f"{request.state.user.email} {request.state.csrf}")
 
 
@@ -512,7 +515,7 @@ def test_back_office_post_without_a_valid_csrf_token_is_refused_and_audited(
     assert CSRF_REFUSED in html.unescape(response.text)
     assert response.headers["cache-control"] == "no-store"
     assert audit_actions(db)[-1] == ("anne@example.fr", "csrf", "refuse", "{}")
-    assert rows(db, "SELECT count(*) FROM audit WHERE action = 'essai'") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM audit WHERE action = 'modification'") == [(0,)]
 
 
 def test_back_office_post_with_its_token_runs_and_audit_log_names_the_user(
@@ -526,8 +529,18 @@ def test_back_office_post_with_its_token_runs_and_audit_log_names_the_user(
     assert response.status_code == 200
     assert rows(
         db,
-        "SELECT at, utilisateur_id, email, action, cible, resultat, details FROM audit WHERE action = 'essai'",
-    ) == [("2026-03-02T09:00:00.000000Z", anne, "anne@example.fr", "essai", "cible-1", "succes", '{"n": 1}')]
+        "SELECT at, utilisateur_id, email, action, cible, resultat, details FROM audit WHERE action = 'modification'",
+    ) == [
+        (
+            "2026-03-02T09:00:00.000000Z",
+            anne,
+            "anne@example.fr",
+            "modification",
+            "cible-1",
+            "succes",
+            '{"n": 1}',
+        )
+    ]
 
 
 # --- timeouts ----------------------------------------------------------------------------------------------
@@ -689,7 +702,13 @@ def test_audit_log_page_is_paginated_newest_first(web: TestClient, store: Store,
     for n in range(120):
         store.submit(
             lambda conn, n=n: audit.record(
-                conn, user_id=None, email=None, action="essai", target=f"n{n:03d}", result="succes"
+                conn,
+                user_id=None,
+                email=None,
+                action=AuditAction.MODIFICATION,
+                target=f"n{n:03d}",
+                result=AuditResult.SUCCES,
+                at=real_now(),
             )
         ).result()
     login(web, "reg@example.fr")
@@ -706,7 +725,13 @@ def test_audit_log_page_is_paginated_newest_first(web: TestClient, store: Store,
 def test_audit_entries_cannot_be_changed_nor_deleted_before_12_months(store: Store, db: Path) -> None:
     store.submit(
         lambda conn: audit.record(
-            conn, user_id=None, email=None, action="essai", target=None, result="succes"
+            conn,
+            user_id=None,
+            email=None,
+            action=AuditAction.MODIFICATION,
+            target=None,
+            result=AuditResult.SUCCES,
+            at=real_now(),
         )
     ).result()
     with sqlite3.connect(db) as conn:
@@ -719,9 +744,9 @@ def test_audit_entries_cannot_be_changed_nor_deleted_before_12_months(store: Sto
         with pytest.raises(
             sqlite3.IntegrityError, match="journal d'audit : suppression interdite avant 12 mois"
         ):
-            conn.execute("DELETE FROM audit WHERE action = 'essai'")
+            conn.execute("DELETE FROM audit WHERE action = 'modification'")
         conn.execute("DELETE FROM audit WHERE action = 'ancien'")
-    assert rows(db, "SELECT action, resultat FROM audit") == [("essai", "succes")]
+    assert rows(db, "SELECT action, resultat FROM audit") == [("modification", "succes")]
 
 
 def test_a_hash_made_with_older_argon2_parameters_is_replaced_at_login(

@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
 from forms_backend.cli import main
-from forms_backend.db import situations as store_module
+from forms_backend.db.connection import connect, migrate
 from forms_backend.db.migrations import LATEST_VERSION
 from forms_backend.db.purge import months_before, unclassified_columns
 from forms_backend.errors import SettingsError
@@ -213,8 +213,8 @@ def test_purge_anonymises_inactive_situations_keeps_categories_and_deletes_old_a
 
 
 def test_purge_classifies_every_column_of_every_situation_table(tmp_path: Path) -> None:
-    db = store_module.connect(tmp_path / "schema.db")
-    store_module.migrate(db, tmp_path / "schema.db")
+    db = connect(tmp_path / "schema.db")
+    migrate(db, tmp_path / "schema.db")
 
     assert unclassified_columns(db) == []
 

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.db import situations as store
+from forms_backend.db import situations
 from forms_backend.db.migrations import LATEST_VERSION
 from forms_backend.settings import RateLimit, Settings
 from forms_backend.web.middleware import inline_script_hashes
@@ -384,10 +384,10 @@ def test_health_check_answers_json_without_personal_data(client: TestClient) -> 
 def test_unexpected_error_gets_a_french_500_page_and_stores_nothing(
     client: TestClient, db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> list[store.Receipt]:
+    def broken(*args: object, **kwargs: object) -> list[situations.Receipt]:
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(store, "insert_reports", broken)
+    monkeypatch.setattr(situations, "insert_reports", broken)
 
     response = post_form(client, "rupture", VALID["rupture"]())
 

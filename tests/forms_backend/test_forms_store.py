@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from forms_backend.db import situations as store
+from forms_backend.db import situations
 from forms_backend.db import store as database
+from forms_backend.db.connection import schema_version
 from forms_backend.db.migrations import LATEST_VERSION, MIGRATIONS
 from forms_backend.errors import DatabaseError
 from tests.forms_backend.conftest import valid_orientation
@@ -32,6 +33,17 @@ def cleaned_orientation(**changes: Any) -> dict[str, Any]:
     data["sexe"] = data["sexe"] or None
     data["telephone"] = data["telephone"] or None
     return data
+
+
+def insert_report(
+    db: Database, source: str, data: dict[str, Any], key: str, now: datetime, year: int
+) -> situations.Receipt:
+    """Store one validated report, as the writer would among others."""
+    return situations.insert_reports(db, [situations.NewReport(source, data, key, now, year)])[0]
+
+
+def count_rows(db: Database, table: str) -> int:
+    return int(db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
 
 
 @pytest.fixture
@@ -59,7 +71,7 @@ def test_migrations_apply_once(tmp_path: Path, opened: database.Store) -> None:
     again.open()
     try:
         assert again.migrations_applied == []
-        assert again.read_sync(store.schema_version) == LATEST_VERSION
+        assert again.read_sync(schema_version) == LATEST_VERSION
     finally:
         again.close()
 
@@ -67,9 +79,7 @@ def test_migrations_apply_once(tmp_path: Path, opened: database.Store) -> None:
 def test_references_follow_one_sequence_per_source_and_year(opened: database.Store) -> None:
     def insert(source: str, year: int, key: str) -> str:
         data = cleaned_orientation() if source == "orientation" else _rupture()
-        return (
-            opened.submit(lambda db: store.insert_report(db, source, data, key, NOW, year)).result().reference
-        )
+        return opened.submit(lambda db: insert_report(db, source, data, key, NOW, year)).result().reference
 
     assert insert("rupture", 2026, "a") == "RUP-2026-000001"
     assert insert("rupture", 2026, "b") == "RUP-2026-000002"
@@ -88,7 +98,7 @@ def _rupture() -> dict[str, Any]:
 
 def test_new_situation_is_nouveau_with_its_source_territory_and_dates(opened: database.Store) -> None:
     receipt = opened.submit(
-        lambda db: store.insert_report(db, "orientation", cleaned_orientation(), "k", NOW, 2026)
+        lambda db: insert_report(db, "orientation", cleaned_orientation(), "k", NOW, 2026)
     ).result()
 
     row = opened.read_sync(
@@ -115,11 +125,11 @@ def test_failing_job_in_a_group_does_not_undo_the_others(opened: database.Store)
 
     def insert(key: str) -> Any:
         return opened.submit(
-            lambda db: store.insert_report(db, "orientation", cleaned_orientation(), key, NOW, 2026)
+            lambda db: insert_report(db, "orientation", cleaned_orientation(), key, NOW, 2026)
         )
 
     def failing(db: Database) -> None:
-        store.insert_report(db, "orientation", cleaned_orientation(), "echec", NOW, 2026)
+        insert_report(db, "orientation", cleaned_orientation(), "echec", NOW, 2026)
         raise RuntimeError("échec au milieu du groupe")
 
     before, broken, after = insert("avant"), opened.submit(failing), insert("apres")
@@ -130,8 +140,8 @@ def test_failing_job_in_a_group_does_not_undo_the_others(opened: database.Store)
     with pytest.raises(RuntimeError):
         broken.result()
     assert after.result().reference == "ORI-2026-000002"
-    assert opened.read_sync(lambda db: store.count_rows(db, "situations")) == 2
-    assert opened.read_sync(lambda db: store.find_submission(db, "echec")) is None
+    assert opened.read_sync(lambda db: count_rows(db, "situations")) == 2
+    assert opened.read_sync(lambda db: situations.find_submission(db, "echec")) is None
 
 
 def test_writes_from_the_event_loop_run_in_the_writer_thread(opened: database.Store) -> None:
@@ -180,18 +190,16 @@ def test_schema_newer_than_the_software_is_refused(tmp_path: Path) -> None:
 
 
 def test_insert_reports_stores_a_mixed_list_in_order_and_recognises_replays(opened: database.Store) -> None:
-    first = opened.submit(
-        lambda db: store.insert_report(db, "rupture", _rupture(), "deja", NOW, 2026)
-    ).result()
+    first = opened.submit(lambda db: insert_report(db, "rupture", _rupture(), "deja", NOW, 2026)).result()
     reports = [
-        store.NewReport("orientation", cleaned_orientation(), "o1", NOW, 2026),
-        store.NewReport("rupture", _rupture(), "r1", NOW, 2026),
-        store.NewReport("rupture", _rupture(), "deja", NOW, 2026),
-        store.NewReport("orientation", cleaned_orientation(nom="Autre"), "o2", NOW, 2026),
-        store.NewReport("orientation", cleaned_orientation(), "o1", NOW, 2026),
+        situations.NewReport("orientation", cleaned_orientation(), "o1", NOW, 2026),
+        situations.NewReport("rupture", _rupture(), "r1", NOW, 2026),
+        situations.NewReport("rupture", _rupture(), "deja", NOW, 2026),
+        situations.NewReport("orientation", cleaned_orientation(nom="Autre"), "o2", NOW, 2026),
+        situations.NewReport("orientation", cleaned_orientation(), "o1", NOW, 2026),
     ]
 
-    receipts = opened.submit(lambda db: store.insert_reports(db, reports)).result()
+    receipts = opened.submit(lambda db: situations.insert_reports(db, reports)).result()
 
     assert [(r.reference, r.replayed) for r in receipts] == [
         ("ORI-2026-000001", False),
@@ -201,7 +209,7 @@ def test_insert_reports_stores_a_mixed_list_in_order_and_recognises_replays(open
         ("ORI-2026-000001", True),
     ]
     counts = opened.read_sync(
-        lambda db: [store.count_rows(db, t) for t in ("situations", "orientations", "orientation_besoins")]
+        lambda db: [count_rows(db, t) for t in ("situations", "orientations", "orientation_besoins")]
     )
     assert counts == [4, 2, 4]
 
@@ -217,7 +225,7 @@ def test_concurrent_grouped_writes_get_consecutive_references_and_a_bad_one_fail
     async def main() -> list[Any]:
         calls = [
             opened.write_grouped(
-                store.insert_reports, store.NewReport("orientation", data, f"k{i}", NOW, 2026)
+                situations.insert_reports, situations.NewReport("orientation", data, f"k{i}", NOW, 2026)
             )
             for i, data in enumerate([cleaned_orientation()] * 3 + [broken] + [cleaned_orientation()] * 3)
         ]
@@ -230,6 +238,6 @@ def test_concurrent_grouped_writes_get_consecutive_references_and_a_bad_one_fail
         results = pool.submit(lambda: asyncio.run(main())).result()
 
     assert isinstance(results[3], KeyError)
-    references = sorted(r.reference for r in results if isinstance(r, store.Receipt))
+    references = sorted(r.reference for r in results if isinstance(r, situations.Receipt))
     assert references == [f"ORI-2026-{n:06d}" for n in range(1, 7)]
-    assert opened.read_sync(lambda db: store.count_rows(db, "situations")) == 6
+    assert opened.read_sync(lambda db: count_rows(db, "situations")) == 6

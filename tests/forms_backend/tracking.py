@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
-from forms_backend.db import situations as store
+from forms_backend.db import situations
 from forms_backend.db.store import Store
 from generator.catalogue import Catalogue
 from tests.forms_backend.conftest import make_settings, valid_orientation, valid_rupture
@@ -48,9 +48,9 @@ def add_situation(
         if value == "":
             data[name] = None
     key = f"test-{territoire}-{now.isoformat()}-{data['nom']}-{data['prenom']}-{source}"
-    report = store.NewReport(source, data, key, now, now.year)
-    receipt = db.submit(lambda conn: store.insert_reports(conn, [report])[0]).result()
-    found = db.read_sync(lambda conn: store.situation_id(conn, receipt.reference))
+    report = situations.NewReport(source, data, key, now, now.year)
+    receipt = db.submit(lambda conn: situations.insert_reports(conn, [report])[0]).result()
+    found = db.read_sync(lambda conn: situations.situation_id(conn, receipt.reference))
     assert found is not None
     return found
 
