@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from forms_backend.db.store import Store
-from forms_backend.public.forms import Formulaire
 from forms_backend.settings import Settings
+from forms_backend.web.forms import Formulaire
 from forms_backend.web.security import RateLimiter
 from generator.catalogue import Catalogue
 

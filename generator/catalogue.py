@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from generator.checks import months_between, problem_at, show_loc, unknown_reference, validation_problems
+from generator.content import check_pages
 from generator.errors import ContentError, Problem, Severity
 from generator.loader import Document, Loc, parse_file
 from generator.schema import (
@@ -236,8 +237,6 @@ class _Loader:
         return bool(porteur and (porteur.telephone or porteur.courriel or porteur.site_web))
 
     def check_content(self) -> None:
-        from generator.content import check_pages
-
         if self.content_dir is not None:
             self.problems.extend(check_pages(self.content_dir, self.today, self.context()))
 

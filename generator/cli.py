@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator.catalogue import DEFAULT_FRESHNESS_MONTHS, load_catalogue
 from generator.errors import BuildError, ContentError
+from generator.jsonschema import write_schemas
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,8 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
     if args.command == "schemas":
-        from generator.jsonschema import write_schemas
-
         for path in write_schemas(Path("schemas")):
             print(f"écrit : {path}")
         return 0
@@ -53,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         counts = f"{len(catalogue.fiches)} fiches, {len(catalogue.dispositifs)} dispositifs"
         print(f"Contenu valide : {counts}, {len(catalogue.warnings)} avertissement(s).", file=sys.stderr)
         return 0
+    # MkDocs, Pagefind and matplotlib take a while to import: only `build` pays for them, not `check`.
     from generator.build import build_site
 
     started = time.perf_counter()

@@ -11,10 +11,10 @@ from forms_backend.accounts.auth import back_office
 from forms_backend.clock import today_in
 from forms_backend.coordination.table import common_context, user_of
 from forms_backend.db import table as table_store
-from forms_backend.public.forms import BAD_DATE, parse_date
 from forms_backend.services import services
 from forms_backend.vocabulary import AuditAction, AuditResult
 from forms_backend.web.audit import log as log_audit
+from forms_backend.web.forms import BAD_DATE, parse_date
 from forms_backend.web.pages import error_page, render
 
 

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from forms_backend.db.table import Filters, default_order
-from forms_backend.public.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
 from forms_backend.vocabulary import CLOSINGS, SOLUTION_KINDS, SOURCES, STATUTS, allowed_next
+from forms_backend.web.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
 from generator.catalogue import Catalogue
 
 NOTE_MAX = 2000

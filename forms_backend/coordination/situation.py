@@ -28,10 +28,10 @@ from forms_backend.db import situations
 from forms_backend.db import tracking as tracking_store
 from forms_backend.db.tracking import Actor
 from forms_backend.errors import TrackingError
-from forms_backend.public.forms import Formulaire, validate
 from forms_backend.services import Services, services
 from forms_backend.vocabulary import AuditAction, AuditResult, allowed_next
 from forms_backend.web.audit import log as log_audit
+from forms_backend.web.forms import Formulaire, validate
 from forms_backend.web.pages import render
 
 DONE = {

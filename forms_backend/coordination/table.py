@@ -25,11 +25,11 @@ from forms_backend.coordination.exports import FORMATS, Export, export_chunks
 from forms_backend.coordination.rules import labels
 from forms_backend.db import table as table_store
 from forms_backend.db.table import Filters
-from forms_backend.public.forms import parse_date
 from forms_backend.services import Services, services
 from forms_backend.vocabulary import SOURCES, STATUTS, AuditAction, AuditResult
 from forms_backend.web.audit import log as log_audit
 from forms_backend.web.csrf import CSRF_FIELD
+from forms_backend.web.forms import parse_date
 from forms_backend.web.pages import error_page, render
 from generator.catalogue import Catalogue
 

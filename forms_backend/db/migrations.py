@@ -249,6 +249,25 @@ RECHERCHE = (
     + ") VIRTUAL"
 )
 
+# `situations.statut` only takes the statuses of `vocabulary.STATUTS` (a table's CHECK cannot be added by ALTER
+# TABLE in SQLite: two triggers do it). The list is written out because a migration must not change once applied;
+# a test checks it names exactly `vocabulary.STATUTS`. Adding a status means a new migration re-creating both.
+_KNOWN_STATUTS = "('nouveau', 'a-examiner-en-ctl', 'solution-proposee', 'accompagnement', 'sortie', 'sans-suite')"
+STATUT_CONNU_INSERT = f"""
+CREATE TRIGGER situations_statut_connu_insert BEFORE INSERT ON situations
+WHEN new.statut NOT IN {_KNOWN_STATUTS}
+BEGIN
+    SELECT RAISE(ABORT, 'statut de situation inconnu');
+END
+"""
+STATUT_CONNU_UPDATE = f"""
+CREATE TRIGGER situations_statut_connu_update BEFORE UPDATE OF statut ON situations
+WHEN new.statut NOT IN {_KNOWN_STATUTS}
+BEGIN
+    SELECT RAISE(ABORT, 'statut de situation inconnu');
+END
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -314,6 +333,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX situations_ctl_statut ON situations(prochaine_ctl, statut)",
             "DROP INDEX situations_prochaine_ctl",
         ),
+    ),
+    Migration(
+        5,
+        "la base refuse un statut de situation inconnu",
+        (STATUT_CONNU_INSERT, STATUT_CONNU_UPDATE),
     ),
 )
 

@@ -16,10 +16,10 @@ from starlette.responses import RedirectResponse, Response
 from forms_backend.clock import today_in
 from forms_backend.db import situations
 from forms_backend.public import notifications
-from forms_backend.public.forms import Formulaire, Result, validate
 from forms_backend.services import Services, services
 from forms_backend.vocabulary import reference
 from forms_backend.web import csrf
+from forms_backend.web.forms import Formulaire, Result, validate
 from forms_backend.web.pages import error_page, render
 from forms_backend.web.security import (
     FORM_TOKEN_FIELD,

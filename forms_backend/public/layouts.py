@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms_backend.public.forms import (
+from forms_backend.web.forms import (
     AGE_ORIENTATION,
     AGE_RUPTURE,
     RUPTURE_LEVELS,

@@ -1,4 +1,4 @@
-"""One situation: everything reported, status changes by DOMAIN.md's rules, notes, solutions from the guide's
+"""One situation: everything reported, status changes by the rules of docs/domaine.md, notes, solutions from the guide's
 catalogue, référent tuteur, next CTL meeting, manual entry, CTL agenda — each change in the history and the
 audit log, `updated_at` moved, a refusal answered 422 with the typed values kept and nothing stored."""
 

@@ -1,4 +1,4 @@
-"""Every rule of DOMAIN.md on the server: 422, the exact French message beside its field, nothing stored."""
+"""Every rule of docs/domaine.md on the server: 422, the exact French message beside its field, nothing stored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Form fields and the validation rules of DOMAIN.md (the two forms themselves are in `layouts`).
+"""The HTML form engine shared by the public forms and the manual entry of the back office: fields,
+validation rules of docs/domaine.md (dates, ages, phone, e-mail, SIRET, UAI) and their French messages. The
+two public forms themselves are in `public.layouts`.
 
 Validation is pure: `validate(form, submitted, today)` returns the values as typed, one French message per
 field in error, and the cleaned data ready to store when there is no error.
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -288,8 +290,3 @@ def uai_rule(data: dict[str, Any], errors: dict[str, str], today: date) -> None:
         data["cfa_uai"] = value.upper()
     else:
         errors["cfa_uai"] = BAD_UAI
-
-
-def today_in(tz: Any) -> date:
-    """Today's date in the deployment's time zone."""
-    return datetime.now(tz).date()
