@@ -252,7 +252,9 @@ RECHERCHE = (
 # `situations.statut` only takes the statuses of `vocabulary.STATUTS` (a table's CHECK cannot be added by ALTER
 # TABLE in SQLite: two triggers do it). The list is written out because a migration must not change once applied;
 # a test checks it names exactly `vocabulary.STATUTS`. Adding a status means a new migration re-creating both.
-_KNOWN_STATUTS = "('nouveau', 'a-examiner-en-ctl', 'solution-proposee', 'accompagnement', 'sortie', 'sans-suite')"
+_KNOWN_STATUTS = (
+    "('nouveau', 'a-examiner-en-ctl', 'solution-proposee', 'accompagnement', 'sortie', 'sans-suite')"
+)
 STATUT_CONNU_INSERT = f"""
 CREATE TRIGGER situations_statut_connu_insert BEFORE INSERT ON situations
 WHEN new.statut NOT IN {_KNOWN_STATUTS}

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import html
 import json
+from functools import partial
+from typing import Any
 
 import pytest
 
+from forms_backend.clock import now as real_now
+from forms_backend.db import tracking as tracking_store
+from forms_backend.db.tracking import Actor
+from forms_backend.errors import TrackingError
 from tests.forms_backend.conftest import form_state, valid_orientation
 from tests.forms_backend.coordination import rows
 from tests.forms_backend.tracking import (  # noqa: F401 (fixture)
@@ -327,3 +333,46 @@ def test_manual_entry_follows_the_referral_rules_keeps_values_and_is_idempotent(
     assert "Situation saisie par la coordination" in html.unescape(
         tracking.client.get(first.headers["location"]).text
     )
+
+
+def test_status_change_overtaken_by_another_is_refused_in_the_transaction(tracking: Tracking) -> None:
+    """The page showed `nouveau`; meanwhile someone moved the situation on. The writer job re-reads the status
+    in its transaction and refuses the now-impossible step; nothing is written."""
+    sid = tracking.situation_a
+    actor = Actor(None, "autre@example.fr")
+    move = partial(tracking_store.change_status, situation_id=sid, scope=None, actor=actor, now=real_now())
+    tracking.db.submit(partial(move, statut="a-examiner-en-ctl", issue=None)).result()
+    events = tracking.events(sid)
+
+    with pytest.raises(TrackingError) as refused:
+        tracking.db.submit(partial(move, statut="a-examiner-en-ctl", issue=None)).result()
+
+    assert (refused.value.field, refused.value.message) == (
+        "statut",
+        "passage impossible de a-examiner-en-ctl à a-examiner-en-ctl",
+    )
+    assert tracking.situation(sid)["statut"] == "a-examiner-en-ctl"
+    assert tracking.events(sid) == events
+
+
+def test_status_change_page_says_the_status_changed_meanwhile(
+    tracking: Tracking, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the page: the form is checked against the status read first; when the transaction finds another
+    one, the page answers 422 with the message beside the status field."""
+    tracking.login_as(COORD_A)
+    sid = tracking.situation_a
+    original = tracking_store.change_status
+
+    def overtaken(db: Any, **kwargs: Any) -> None:
+        db.execute("UPDATE situations SET statut = 'sans-suite' WHERE id = ?", [sid])
+        original(db, **kwargs)
+
+    monkeypatch.setattr(tracking_store, "change_status", overtaken)
+    response = tracking.post(f"/coordination/situations/{sid}/statut", {"statut": "a-examiner-en-ctl"})
+
+    assert response.status_code == 422
+    assert error_of(response.text, "statut") == (
+        "Le statut de cette situation vient de changer : rechargez la page puis recommencez."
+    )
+    assert tracking.situation(sid)["statut"] == "nouveau"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -280,8 +281,6 @@ def test_submit_accepts_french_dates_and_normalises_identifiers(client: TestClie
 
     assert post_form(client, "rupture", data).status_code == 303
 
-    import sqlite3
-
     with sqlite3.connect(tmp_path / "partaj.db") as conn:
         birth = conn.execute("SELECT date_naissance FROM situations").fetchone()[0]
         uai, siret = conn.execute("SELECT cfa_uai, entreprise_siret FROM rapports_rupture").fetchone()
@@ -296,7 +295,24 @@ def test_submit_minor_with_guardian_consent_is_stored(client: TestClient, tmp_pa
     }
 
     assert post_form(client, "orientation", data).status_code == 303
-    assert count(tmp_path / "partaj.db", "orientations") == 1
+    with sqlite3.connect(tmp_path / "partaj.db") as conn:
+        stored = conn.execute(
+            "SELECT s.date_naissance, o.accord_representant_legal, o.jeune_informe "
+            "FROM situations s JOIN orientations o ON o.situation_id = s.id"
+        ).fetchall()
+    assert stored == [(years_ago(16).isoformat(), 1, 1)]
+
+
+def test_submit_adult_without_guardian_consent_stores_no_consent(client: TestClient, tmp_path: Path) -> None:
+    data = {
+        **VALID["orientation"](),
+        "date_naissance": years_ago(19).isoformat(),
+        "accord_representant_legal": "",
+    }
+
+    assert post_form(client, "orientation", data).status_code == 303
+    with sqlite3.connect(tmp_path / "partaj.db") as conn:
+        assert conn.execute("SELECT accord_representant_legal FROM orientations").fetchall() == [(0,)]
 
 
 def test_long_accented_text_within_the_body_limit_gets_its_message(
