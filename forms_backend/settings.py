@@ -15,7 +15,6 @@ from forms_backend.errors import SettingsError
 
 MAX_MIN_FILL_SECONDS = 3.0
 MIN_SECRET_LENGTH = 32
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 NOT_CONFIGURED = "non renseigné (instance locale de démonstration)"
 
 

@@ -60,11 +60,3 @@ def check_pages(content_dir: Path, today: date, context: dict[str, Any]) -> list
         except ValidationError as exc:
             problems.extend(validation_problems(doc, exc, PageMeta))
     return problems
-
-
-def read_page(path: Path) -> tuple[PageMeta, str]:
-    """Front matter and body of a page already checked."""
-    front, body = split_front_matter(path.read_text(encoding="utf-8"))
-    problems: list[Problem] = []
-    doc = parse_text(front or "", str(path), problems)
-    return PageMeta.model_validate(doc.data if doc else {}), body

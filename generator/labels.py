@@ -25,7 +25,6 @@ CATEGORIES = {
 SOUS_THEMATIQUES = {t.value: t.label for t in di.Thematique}
 PUBLICS = {p.value: p.label for p in di.Public}
 TYPES = {t.value: t.label for t in di.TypeService}
-MODES_ACCUEIL = {m.value: m.label for m in di.ModeAccueil}
 MODES_MOBILISATION = {m.value: m.label for m in di.ModeMobilisation}
 MOBILISATEURS = {m.value: m.label for m in di.PersonneMobilisatrice}
 FRAIS = {f.value: f.label for f in di.Frais}

@@ -212,25 +212,6 @@ class Entree(Model):
     description: Annotated[str | None, Field(description="Explication")] = None
 
 
-NOMENCLATURES = (
-    "niveaux",
-    "statuts",
-    "orienteurs",
-    "suivi_structures",
-    "volets",
-    "familles_solution",
-    "sexes",
-    "secteurs",
-    "cadres_rupture",
-    "motifs_rupture",
-    "situations_actuelles",
-    "besoins",
-    "statuts_situation",
-    "sorties",
-    "motifs_sans_suite",
-)
-
-
 class NomenclaturesFile(Model):
     """data/nomenclatures.yaml: every enumeration shared by the guide and the forms."""
 
