@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from forms_backend.clock import now
 from forms_backend.db.store import Store
 from forms_backend.settings import Settings
 from forms_backend.web.forms import Formulaire
@@ -28,8 +29,8 @@ class Services:
     limiter: RateLimiter
     templates: Jinja2Templates
     guide_available: bool
-    # Sessions, login throttling and the audit log read the time here: tests replace it.
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Every handler reads the time here (reports, sessions, throttling, the audit log): tests replace it.
+    clock: Callable[[], datetime] = now
 
 
 def services(request: Request) -> Services:

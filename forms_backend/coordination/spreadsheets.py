@@ -21,6 +21,8 @@ from xml.sax.saxutils import escape
 import xlsxwriter
 from stream_zip import NO_COMPRESSION_32, ZIP_32, stream_zip
 
+from forms_backend import clock
+
 Cell = str | date | int | None
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 500
@@ -196,7 +198,8 @@ def ods_chunks(header: list[str], rows: Iterable[list[Cell]], sheet: str = "Situ
         batch.append("</table:table></office:spreadsheet></office:body></office:document-content>")
         yield "".join(batch).encode()
 
-    now = datetime.now()
+    # The ZIP format stores naive local times; the entries' date carries nothing personal.
+    now = clock.now().astimezone().replace(tzinfo=None)
     files = (
         ("mimetype", now, 0o600, NO_COMPRESSION_32, (b"application/vnd.oasis.opendocument.spreadsheet",)),
         ("META-INF/manifest.xml", now, 0o600, ZIP_32, (_MANIFEST.encode(),)),
