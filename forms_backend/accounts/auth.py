@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forms_backend.db import accounts as accounts_store
+from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from forms_backend.services import services
@@ -87,7 +87,7 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(32)
 
 
-def expired(session: accounts_store.SessionRow, now: datetime) -> bool:
+def expired(session: accounts_db.SessionRow, now: datetime) -> bool:
     """Idle for 30 minutes, or opened 8 hours ago."""
     return now - session.last_seen >= IDLE_TIMEOUT or now - session.created_at >= ABSOLUTE_TIMEOUT
 
@@ -125,7 +125,7 @@ class CurrentSession:
     id_hash: str
 
 
-def to_user(account: accounts_store.Account) -> User:
+def to_user(account: accounts_db.Account) -> User:
     territoires = frozenset() if account.role == "regional" else frozenset(account.territoires)
     return User(account.id, account.email, account.role, territoires)
 
@@ -137,7 +137,7 @@ async def current_session(request: Request) -> tuple[CurrentSession | None, bool
     if not raw:
         return None, False
     id_hash = session_digest(raw)
-    row = await svc.store.read(partial(accounts_store.find_session, id_hash=id_hash))
+    row = await svc.store.read(partial(accounts_db.find_session, id_hash=id_hash))
     if row is None:
         return None, False
     now = svc.clock()
@@ -145,12 +145,12 @@ async def current_session(request: Request) -> tuple[CurrentSession | None, bool
         await svc.store.write(partial(_end_expired, id_hash=id_hash, account=row.account, now=now))
         return None, True
     if now - row.last_seen >= TOUCH_EVERY:
-        await svc.store.write(partial(accounts_store.touch_session, id_hash=id_hash, now=now))
+        await svc.store.write(partial(accounts_db.touch_session, id_hash=id_hash, now=now))
     return CurrentSession(to_user(row.account), row.csrf_secret, id_hash), False
 
 
-def _end_expired(db: Database, id_hash: str, account: accounts_store.Account, now: datetime) -> None:
-    if accounts_store.delete_session(db, id_hash):
+def _end_expired(db: Database, id_hash: str, account: accounts_db.Account, now: datetime) -> None:
+    if accounts_db.delete_session(db, id_hash):
         audit.record(
             db,
             user_id=account.id,

@@ -29,7 +29,7 @@ from forms_backend.accounts.auth import (
     session_cookie,
     session_digest,
 )
-from forms_backend.db import accounts as accounts_store
+from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from forms_backend.services import Services, services
@@ -81,7 +81,7 @@ class LoginResult:
 
 def _audit_login(
     db: Database,
-    account: accounts_store.Account | None,
+    account: accounts_db.Account | None,
     result: AuditResult,
     details: dict[str, object],
     now: datetime,
@@ -98,11 +98,11 @@ def _audit_login(
 
 
 def _start_attempt(
-    db: Database, key: str, account: accounts_store.Account | None, now: datetime
+    db: Database, key: str, account: accounts_db.Account | None, now: datetime
 ) -> LoginResult | int:
     """Refuse at once (locked, or too soon after the last failure), or count the attempt as a failure
     until the password is proven right: parallel attempts cannot slip between check and count."""
-    failures = accounts_store.failures(db, key)
+    failures = accounts_db.failures(db, key)
     if failures is not None and failures.verrouille:
         _audit_login(db, account, AuditResult.REFUSE, {"motif": "verrouille"}, now)
         return LoginResult(message=LOCKED.format(n=accounts.LOCK_AFTER), status_code=403)
@@ -113,15 +113,15 @@ def _start_attempt(
             _audit_login(db, account, AuditResult.REFUSE, {"motif": "attente", "attente_s": wait}, now)
             message = THROTTLED.format(attente=spoken_wait(wait))
             return LoginResult(message=message, status_code=429, retry_after=wait)
-    return accounts_store.count_attempt(db, key, now)
+    return accounts_db.count_attempt(db, key, now)
 
 
 def _refuse(
-    db: Database, key: str, account: accounts_store.Account | None, echecs: int, now: datetime
+    db: Database, key: str, account: accounts_db.Account | None, echecs: int, now: datetime
 ) -> LoginResult:
     _audit_login(db, account, AuditResult.ECHEC, {"echecs": echecs}, now)
     if echecs >= accounts.LOCK_AFTER:
-        accounts_store.lock(db, key, now)
+        accounts_db.lock(db, key, now)
         _audit_login(
             db, account, AuditResult.SUCCES, {"echecs": echecs}, now, action=AuditAction.VERROUILLAGE
         )
@@ -132,19 +132,19 @@ def _refuse(
 def _open_session(
     db: Database,
     key: str,
-    account: accounts_store.Account,
+    account: accounts_db.Account,
     previous: str | None,
     new_hash: str | None,
     now: datetime,
 ) -> LoginResult:
-    accounts_store.clear_failures(db, key)
-    accounts_store.delete_expired_sessions(db, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT)
+    accounts_db.clear_failures(db, key)
+    accounts_db.delete_expired_sessions(db, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT)
     if previous is not None:
-        accounts_store.delete_session(db, previous)
+        accounts_db.delete_session(db, previous)
     if new_hash is not None:
-        accounts_store.update_hash(db, account.id, new_hash)
+        accounts_db.update_hash(db, account.id, new_hash)
     session_id = new_session_id()
-    accounts_store.create_session(db, session_digest(session_id), account.id, csrf.new_secret(), now)
+    accounts_db.create_session(db, session_digest(session_id), account.id, csrf.new_secret(), now)
     _audit_login(db, account, AuditResult.SUCCES, {}, now)
     return LoginResult(session_id=session_id)
 
@@ -152,7 +152,7 @@ def _open_session(
 async def authenticate(svc: Services, email: str, password: str, previous: str | None) -> LoginResult:
     """Check an address and a password; open a session (ending `previous`, a session id digest) or refuse."""
     key = accounts.failure_key(email)
-    account = await svc.store.read(partial(accounts_store.find_account, email=email))
+    account = await svc.store.read(partial(accounts_db.find_account, email=email))
     now = svc.clock()
     started = await svc.store.write(partial(_start_attempt, key=key, account=account, now=now))
     if isinstance(started, LoginResult):
@@ -258,7 +258,7 @@ async def login(request: Request) -> Response:
 
 
 def _end_session(db: Database, id_hash: str, user_id: int, email: str, now: datetime) -> None:
-    accounts_store.delete_session(db, id_hash)
+    accounts_db.delete_session(db, id_hash)
     audit.record(
         db,
         user_id=user_id,

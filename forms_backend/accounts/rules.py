@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 from sqlite_utils import Database
 
-from forms_backend.db import accounts as accounts_store
+from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.errors import AccountError
 from forms_backend.vocabulary import AuditAction, AuditResult
@@ -97,7 +97,7 @@ def check_scope(role: str, territoires: Collection[str], known: Collection[str])
 class AccountState:
     """An account as `users list` shows it."""
 
-    account: accounts_store.Account
+    account: accounts_db.Account
     verrouille: bool
 
 
@@ -110,7 +110,7 @@ def add_account(
     db: Database, email: str, password_hash: str, role: str, territoires: Iterable[str], now: datetime
 ) -> int:
     """Writer job: create the account and audit it."""
-    user_id = accounts_store.create_account(db, email, password_hash, role, territoires, now)
+    user_id = accounts_db.create_account(db, email, password_hash, role, territoires, now)
     details = {"role": role, "territoires": sorted(set(territoires)), "par": CLI}
     audit.record(
         db,
@@ -125,8 +125,8 @@ def add_account(
     return user_id
 
 
-def _existing(db: Database, email: str) -> accounts_store.Account:
-    account = accounts_store.find_account(db, email)
+def _existing(db: Database, email: str) -> accounts_db.Account:
+    account = accounts_db.find_account(db, email)
     if account is None:
         raise AccountError(f"aucun compte pour {email}")
     return account
@@ -145,24 +145,24 @@ def _cli_audit(db: Database, action: AuditAction, email: str, now: datetime) -> 
     )
 
 
-def set_active(db: Database, email: str, actif: bool, now: datetime) -> accounts_store.Account:
+def set_active(db: Database, email: str, actif: bool, now: datetime) -> accounts_db.Account:
     """Writer job: reactivate, or deactivate (ending its sessions), an account; audited."""
     account = _existing(db, email)
-    accounts_store.set_active(db, account.id, actif, now)
+    accounts_db.set_active(db, account.id, actif, now)
     _cli_audit(db, AuditAction.COMPTE_REACTIVE if actif else AuditAction.COMPTE_DESACTIVE, account.email, now)
     return account
 
 
-def change_password(db: Database, email: str, password_hash: str, now: datetime) -> accounts_store.Account:
+def change_password(db: Database, email: str, password_hash: str, now: datetime) -> accounts_db.Account:
     """Writer job: new password, address unlocked, the account's sessions ended; audited."""
     account = _existing(db, email)
-    accounts_store.set_password(db, account.id, password_hash, now)
-    accounts_store.clear_failures(db, failure_key(account.email))
+    accounts_db.set_password(db, account.id, password_hash, now)
+    accounts_db.clear_failures(db, failure_key(account.email))
     _cli_audit(db, AuditAction.MOT_DE_PASSE_CHANGE, account.email, now)
     return account
 
 
 def states(db: Database) -> list[AccountState]:
     """Every account and whether its address is locked."""
-    locked = accounts_store.locked_keys(db)
-    return [AccountState(a, failure_key(a.email) in locked) for a in accounts_store.list_accounts(db)]
+    locked = accounts_db.locked_keys(db)
+    return [AccountState(a, failure_key(a.email) in locked) for a in accounts_db.list_accounts(db)]

@@ -13,7 +13,7 @@ import uvicorn
 from forms_backend.app import create_app
 from forms_backend.cli import admin as cli_admin
 from forms_backend.cli import export
-from forms_backend.db import accounts as accounts_store
+from forms_backend.db import accounts as accounts_db
 from forms_backend.errors import BackendError, SettingsError
 from forms_backend.settings import Settings
 
@@ -39,7 +39,7 @@ def serve(args: argparse.Namespace) -> None:
     if args.db is not None:
         settings = settings.but(db_path=args.db)
     app = create_app(settings)
-    if app.state.services.store.read_sync(accounts_store.count_accounts) == 0:
+    if app.state.services.store.read_sync(accounts_db.count_accounts) == 0:
         print(cli_admin.first_account_hint(settings.db_path), file=sys.stderr, flush=True)
     logging.getLogger("partaj").info(
         "PARTAJ sur http://%s:%s (base %s, mode %s)", args.host, args.port, settings.db_path, settings.env

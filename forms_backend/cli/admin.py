@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from forms_backend import clock
 from forms_backend.accounts import rules as accounts
 from forms_backend.app import load_forms_catalogue
-from forms_backend.db import accounts as accounts_store
+from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.db.backup import backup
 from forms_backend.db.connection import leave_checkpoints_to_the_server
@@ -87,7 +87,7 @@ def users_add(args: argparse.Namespace) -> int:
     territoires = sorted(set(args.territoire or []))
     accounts.check_scope(args.role, territoires, load_forms_catalogue(settings).territoires.keys())
     with opened(settings) as store:
-        if store.read_sync(partial(accounts_store.find_account, email=email)) is not None:
+        if store.read_sync(partial(accounts_db.find_account, email=email)) is not None:
             raise AccountError(f"un compte existe déjà pour {email}")
         password = read_password(args.password_stdin)
         accounts.check_password(password)
@@ -139,7 +139,7 @@ def users_set_active(actif: bool, args: argparse.Namespace) -> int:
 def users_passwd(args: argparse.Namespace) -> int:
     """Set a new password: unlocks the address and ends the account's sessions."""
     with opened(_settings(args)) as store:
-        account = store.read_sync(partial(accounts_store.find_account, email=args.email))
+        account = store.read_sync(partial(accounts_db.find_account, email=args.email))
         if account is None:
             raise AccountError(f"aucun compte pour {args.email}")
         password = read_password(args.password_stdin)

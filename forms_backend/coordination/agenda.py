@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from forms_backend.accounts.auth import back_office
 from forms_backend.clock import today_in
 from forms_backend.coordination.table import common_context, user_of
-from forms_backend.db import table as table_store
+from forms_backend.db import table as table_db
 from forms_backend.services import services
 from forms_backend.vocabulary import AuditAction, AuditResult
 from forms_backend.web.audit import log as log_audit
@@ -29,7 +29,7 @@ async def agenda_index(request: Request) -> Response:
         if day is not None:
             return RedirectResponse(f"/coordination/ctl/{day.isoformat()}", status_code=303)
     today = today_in(svc.settings.tz)
-    dates = await svc.store.read(partial(table_store.agenda_dates, scope=user.scope(), since=today))
+    dates = await svc.store.read(partial(table_db.agenda_dates, scope=user.scope(), since=today))
     context = {
         **common_context(request),
         "dates": dates,
@@ -48,7 +48,7 @@ async def agenda(request: Request) -> Response:
     day = parse_date(raw) if len(raw) == 10 else None
     if day is None:
         return error_page(request, 404)
-    items = await svc.store.read(partial(table_store.agenda, scope=user.scope(), day=day))
+    items = await svc.store.read(partial(table_db.agenda, scope=user.scope(), day=day))
     await log_audit(
         request, AuditAction.AGENDA_CONSULTE, day.isoformat(), AuditResult.SUCCES, {"situations": len(items)}
     )

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from forms_backend.clock import parse_timestamp
 from forms_backend.coordination import spreadsheets
 from forms_backend.coordination.rules import labels
-from forms_backend.db import table as table_store
+from forms_backend.db import table as table_db
 from forms_backend.db.connection import connect
 from forms_backend.db.table import Filters
 from generator.catalogue import Catalogue
@@ -32,7 +32,7 @@ FORMATS: dict[str, tuple[str, Writer]] = {
 }
 FETCH = 1000
 
-# (header, column of table_store.EXPORT_COLUMNS, how to show it, personal: left out when pseudonymised)
+# (header, column of table_db.EXPORT_COLUMNS, how to show it, personal: left out when pseudonymised)
 COLUMNS: tuple[tuple[str, str, str, bool], ...] = (
     ("Référence", "reference", "texte", False),
     ("Source", "source", "sources", False),
@@ -70,7 +70,7 @@ COLUMNS: tuple[tuple[str, str, str, bool], ...] = (
 )
 NAMES = tuple(
     c.split(" AS ")[-1].removeprefix("s.").removeprefix("r.").removeprefix("o.")
-    for c in table_store.EXPORT_COLUMNS
+    for c in table_db.EXPORT_COLUMNS
 )
 # Shown in the full export only as the exact values; the year and département are for the pseudonymised one.
 FULL_ONLY_DERIVED = {"Année de naissance", "Département"}
@@ -176,7 +176,7 @@ def export_chunks(db_path: Path, catalogue: Catalogue, tz: ZoneInfo, export: Exp
     converters = [(NAMES.index(source), shown.converter(kind)) for _, source, kind, _ in columns]
     db = connect(db_path, readonly=True)
     try:
-        sql, params = table_store.export_query(export.scope, export.filters, tz)
+        sql, params = table_db.export_query(export.scope, export.filters, tz)
         cursor = db.conn.execute(sql, params)
 
         def rows() -> Iterator[list[spreadsheets.Cell]]:

@@ -1,4 +1,4 @@
-"""Rules of the tracking table (docs/domaine.md), pure: the follow-up forms and the table's filters.
+"""Rules of the tracking table (docs/domaine.md), pure: the follow-up forms, the table's filters, the labels.
 
 Every function returns French messages keyed by field name; nothing here touches the database. The status chain
 itself is defined in `vocabulary`.
@@ -16,6 +16,7 @@ from forms_backend.db.table import Filters, default_order
 from forms_backend.vocabulary import CLOSINGS, SOLUTION_KINDS, SOURCES, STATUTS, allowed_next
 from forms_backend.web.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
 from generator.catalogue import Catalogue
+from generator.schema import Offre
 
 NOTE_MAX = 2000
 NAME_MAX = 100
@@ -40,6 +41,12 @@ PAST_CTL = "La prochaine réunion de la CTL ne peut pas être dans le passé."
 RANGE_REVERSED = "La date de fin doit être postérieure ou égale à la date de début."
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def offres(catalogue: Catalogue, kind: str) -> Mapping[str, Offre]:
+    """The part of the catalogue a kind of solution names: `dispositif` → dispositifs, `fiche` → fiches."""
+    parts: dict[str, Mapping[str, Offre]] = {"dispositif": catalogue.dispositifs, "fiche": catalogue.fiches}
+    return parts[kind]
 
 
 def _text(
@@ -134,8 +141,7 @@ def solution(catalogue: Catalogue, submitted: Mapping[str, Sequence[str]]) -> Ch
     change = Change()
     value = _text(submitted, "solution", change.values, change.errors, 200)
     kind, _, ident = value.partition(":")
-    # Each kind of solution is a part of the catalogue: `dispositif` → catalogue.dispositifs, `fiche` → .fiches.
-    known: dict[str, set[str]] = {kind: set(getattr(catalogue, f"{kind}s")) for kind in SOLUTION_KINDS}
+    known = {kind: set(offres(catalogue, kind)) for kind in SOLUTION_KINDS}
     if not value:
         change.errors["solution"] = SOLUTION_REQUIRED
     elif "solution" not in change.errors and (kind not in known or ident not in known[kind]):
@@ -254,6 +260,6 @@ def labels(catalogue: Catalogue) -> dict[str, dict[str, str]]:
     }
     found["territoires"] = {t.id: t.nom for t in catalogue.territoires.values()}
     found["sources"] = {source: s.label for source, s in SOURCES.items()}
-    found["dispositif"] = {i: d.nom for i, d in catalogue.dispositifs.items()}
-    found["fiche"] = {i: f.nom for i, f in catalogue.fiches.items()}
+    for kind in SOLUTION_KINDS:
+        found[kind] = {ident: offre.nom for ident, offre in offres(catalogue, kind).items()}
     return found

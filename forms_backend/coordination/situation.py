@@ -25,11 +25,11 @@ from forms_backend.clock import today_in
 from forms_backend.coordination import rules
 from forms_backend.coordination.table import common_context, params_of, user_of, visible_territoires
 from forms_backend.db import situations
-from forms_backend.db import tracking as tracking_store
+from forms_backend.db import tracking as tracking_db
 from forms_backend.db.tracking import Actor
 from forms_backend.errors import TrackingError
 from forms_backend.services import Services, services
-from forms_backend.vocabulary import AuditAction, AuditResult, allowed_next
+from forms_backend.vocabulary import SOLUTION_KINDS, AuditAction, AuditResult, allowed_next
 from forms_backend.web.audit import log as log_audit
 from forms_backend.web.forms import Formulaire, validate
 from forms_backend.web.pages import render
@@ -58,8 +58,8 @@ def _actor(request: Request) -> Actor:
 def solution_choices(svc: Services) -> dict[str, list[tuple[str, str]]]:
     """The guide's dispositifs and fiches, by name, for the solution select."""
     return {
-        "dispositif": sorted(((i, d.nom) for i, d in svc.catalogue.dispositifs.items()), key=lambda x: x[1]),
-        "fiche": sorted(((i, f.nom) for i, f in svc.catalogue.fiches.items()), key=lambda x: x[1]),
+        kind: sorted(((i, o.nom) for i, o in rules.offres(svc.catalogue, kind).items()), key=lambda x: x[1])
+        for kind in SOLUTION_KINDS
     }
 
 
@@ -70,7 +70,7 @@ async def _page(
     user = user_of(request)
     # Outside the user's territories: SituationNotFound, a 404 recorded as a refusal (`web.pages.backend_error`).
     found = await svc.store.read(
-        partial(tracking_store.situation, situation_id=_situation_id(request), scope=user.scope())
+        partial(tracking_db.situation, situation_id=_situation_id(request), scope=user.scope())
     )
     if status_code == 200:
         await log_audit(request, AuditAction.SITUATION_CONSULTEE, found.row["reference"], AuditResult.SUCCES)
@@ -102,7 +102,7 @@ async def _change(request: Request, form: str, validator: Validator, job: Job) -
     svc = services(request)
     user = user_of(request)
     situation_id = _situation_id(request)
-    row = await svc.store.read(partial(tracking_store.visible, situation_id=situation_id, scope=user.scope()))
+    row = await svc.store.read(partial(tracking_db.visible, situation_id=situation_id, scope=user.scope()))
     change = validator(svc, row["statut"], await params_of(request))
     if change.ok:
         try:
@@ -146,7 +146,7 @@ async def change_status(request: Request) -> Response:
     def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
         return rules.status_change(svc.catalogue, current, params)
 
-    return await _change(request, "statut", check, tracking_store.change_status)
+    return await _change(request, "statut", check, tracking_db.change_status)
 
 
 @back_office
@@ -156,7 +156,7 @@ async def add_note(request: Request) -> Response:
     def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
         return rules.note(params, _today(svc))
 
-    return await _change(request, "note", check, tracking_store.add_note)
+    return await _change(request, "note", check, tracking_db.add_note)
 
 
 def _solution(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
@@ -167,14 +167,14 @@ def _solution(svc: Services, current: str, params: dict[str, list[str]]) -> rule
 async def add_solution(request: Request) -> Response:
     """POST a dispositif or fiche of the guide's catalogue."""
 
-    return await _change(request, "solution", _solution, tracking_store.add_solution)
+    return await _change(request, "solution", _solution, tracking_db.add_solution)
 
 
 @back_office
 async def remove_solution(request: Request) -> Response:
     """POST the withdrawal of a proposed solution."""
 
-    return await _change(request, "solution-retiree", _solution, tracking_store.remove_solution)
+    return await _change(request, "solution-retiree", _solution, tracking_db.remove_solution)
 
 
 @back_office
@@ -184,7 +184,7 @@ async def set_referent(request: Request) -> Response:
     def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
         return rules.referent(params, _today(svc))
 
-    return await _change(request, "referent", check, tracking_store.set_referent)
+    return await _change(request, "referent", check, tracking_db.set_referent)
 
 
 @back_office
@@ -194,7 +194,7 @@ async def set_next_ctl(request: Request) -> Response:
     def check(svc: Services, current: str, params: dict[str, list[str]]) -> rules.Change:
         return rules.next_ctl(params, _today(svc))
 
-    return await _change(request, "ctl", check, tracking_store.set_next_ctl)
+    return await _change(request, "ctl", check, tracking_db.set_next_ctl)
 
 
 def saisie_form(svc: Services) -> Formulaire:
@@ -281,4 +281,4 @@ async def saisie(request: Request) -> Response:
 
 
 def _insert(db: Database, report: situations.NewReport, actor: Actor) -> tuple[int, bool]:
-    return tracking_store.insert_saisie(db, report, actor)
+    return tracking_db.insert_saisie(db, report, actor)

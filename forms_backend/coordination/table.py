@@ -23,7 +23,7 @@ from forms_backend.clock import parse_timestamp, today_in
 from forms_backend.coordination import rules
 from forms_backend.coordination.exports import FORMATS, Export, export_chunks
 from forms_backend.coordination.rules import labels
-from forms_backend.db import table as table_store
+from forms_backend.db import table as table_db
 from forms_backend.db.table import Filters
 from forms_backend.services import Services, services
 from forms_backend.vocabulary import SOURCES, STATUTS, AuditAction, AuditResult
@@ -116,7 +116,7 @@ async def table(request: Request) -> Response:
         query = urlencode(filters.query())
         return RedirectResponse("/coordination/" + (f"?{query}" if query else ""), status_code=303)
     found = await svc.store.read(
-        partial(table_store.table_page, scope=user.scope(), f=filters, tz=svc.settings.tz, per_page=PER_PAGE)
+        partial(table_db.table_page, scope=user.scope(), f=filters, tz=svc.settings.tz, per_page=PER_PAGE)
     )
     await log_audit(request, AuditAction.TABLEAU_CONSULTE, None, AuditResult.SUCCES, filters.described())
     context = {

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from forms_backend.clock import timestamp
-from forms_backend.db import accounts as accounts_store
+from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from forms_backend.vocabulary import AuditAction, AuditResult
@@ -172,8 +172,8 @@ def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> 
         f"UPDATE situations SET {assignments}, anonymise_at = ? WHERE {_INACTIVE}", [timestamp(now), stamp]
     )
     deleted = audit.delete_old(db)
-    sessions = accounts_store.delete_expired_sessions(db, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT)
-    accounts_store.delete_stale_failures(db, months_before(now, 12))
+    sessions = accounts_db.delete_expired_sessions(db, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT)
+    accounts_db.delete_stale_failures(db, months_before(now, 12))
     details = {
         "situations_anonymisees": inactive,
         "entrees_audit_supprimees": deleted,

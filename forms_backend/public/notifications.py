@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from forms_backend.db import accounts as accounts_store
+from forms_backend.db import accounts as accounts_db
 from forms_backend.db import situations
 from forms_backend.services import Services
 from forms_backend.settings import Settings
@@ -56,7 +56,7 @@ def _notice(db: Database, reference: str, territoire: str) -> Notice | None:
     situation = situations.situation_id(db, reference)
     if situation is None:
         return None
-    return Notice(situation, accounts_store.coordinator_emails(db, territoire))
+    return Notice(situation, accounts_db.coordinator_emails(db, territoire))
 
 
 def messages(settings: Settings, notice: Notice, source: str, territoire_nom: str) -> list[EmailMessage]:

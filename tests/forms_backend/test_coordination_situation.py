@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from forms_backend.clock import now as real_now
-from forms_backend.db import tracking as tracking_store
+from forms_backend.db import tracking as tracking_db
 from forms_backend.db.tracking import Actor
 from forms_backend.errors import TrackingError
 from tests.forms_backend.conftest import form_state, valid_orientation
@@ -340,7 +340,7 @@ def test_status_change_overtaken_by_another_is_refused_in_the_transaction(tracki
     in its transaction and refuses the now-impossible step; nothing is written."""
     sid = tracking.situation_a
     actor = Actor(None, "autre@example.fr")
-    move = partial(tracking_store.change_status, situation_id=sid, scope=None, actor=actor, now=real_now())
+    move = partial(tracking_db.change_status, situation_id=sid, scope=None, actor=actor, now=real_now())
     tracking.db.submit(partial(move, statut="a-examiner-en-ctl", issue=None)).result()
     events = tracking.events(sid)
 
@@ -362,13 +362,13 @@ def test_status_change_page_says_the_status_changed_meanwhile(
     one, the page answers 422 with the message beside the status field."""
     tracking.login_as(COORD_A)
     sid = tracking.situation_a
-    original = tracking_store.change_status
+    original = tracking_db.change_status
 
     def overtaken(db: Any, **kwargs: Any) -> None:
         db.execute("UPDATE situations SET statut = 'sans-suite' WHERE id = ?", [sid])
         original(db, **kwargs)
 
-    monkeypatch.setattr(tracking_store, "change_status", overtaken)
+    monkeypatch.setattr(tracking_db, "change_status", overtaken)
     response = tracking.post(f"/coordination/situations/{sid}/statut", {"statut": "a-examiner-en-ctl"})
 
     assert response.status_code == 422
