@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.escape import Markdown, markdown, url
 from generator.schema import ChiffresFile, Graphique
 
 
@@ -41,22 +42,35 @@ def draw_all(chiffres: ChiffresFile, folder: Path) -> None:
         draw(graphique, folder / f"{graphique.id}.svg")
 
 
-def chiffres_markdown(chiffres: ChiffresFile) -> str:
+def chiffres_markdown(chiffres: ChiffresFile) -> Markdown:
     """The Markdown of « Le plan en chiffres »: each chart (an SVG beside the page) followed by its table.
 
     The images are raw HTML so that MkDocs does not look for them among the docs: they are drawn in another
-    process during the MkDocs build and copied next to the page afterwards.
+    process during the MkDocs build and copied next to the page afterwards. Titles, labels and units are
+    escaped as text (`Markdown.format`), notes are contributor Markdown.
     """
     parts = []
     for graphique in chiffres.graphiques:
-        rows = "\n".join(f"| {v.libelle} | {_fmt(v.valeur, graphique.unite)} |" for v in graphique.valeurs)
-        note = f"\n\n{graphique.note}" if graphique.note else ""
+        rows = Markdown("\n").join(
+            Markdown("| {} | {} |").format(v.libelle, _fmt(v.valeur, graphique.unite))
+            for v in graphique.valeurs
+        )
+        note = Markdown("\n\n{}").format(markdown(graphique.note)) if graphique.note else ""
         alt = f"{graphique.titre} : graphique en barres, les valeurs sont dans le tableau qui suit"
         parts.append(
-            f"## {graphique.titre}\n\n"
-            f'<figure class="partaj-chiffre"><img src="{graphique.id}.svg" alt="{alt}" width="720"></figure>\n\n'
-            f"| {graphique.titre} | {graphique.unite} |\n|---|---|\n{rows}{note}\n"
+            Markdown(
+                "## {titre}\n\n"
+                '<figure class="partaj-chiffre"><img src="{src}" alt="{alt}" width="720"></figure>\n\n'
+                "| {titre} | {unite} |\n|---|---|\n{rows}{note}\n"
+            ).format(
+                titre=graphique.titre,
+                src=url(f"{graphique.id}.svg"),
+                alt=alt,
+                unite=graphique.unite,
+                rows=rows,
+                note=note,
+            )
         )
     source = chiffres.source
-    parts.append(f"Source : [{source.titre}]({source.url}).\n")
-    return "\n".join(parts)
+    parts.append(Markdown("Source : [{}]({}).\n").format(source.titre, url(source.url)))
+    return Markdown("\n").join(parts)

@@ -5,45 +5,48 @@ from __future__ import annotations
 from typing import Any
 
 from generator.catalogue import Catalogue
+from generator.escape import Markdown, code, text, url
 from generator.jsonschema import schema_for
 from generator.schema import Dispositif, Fiche, Model, Structure
 
 
-def _type(prop: dict[str, Any], defs: dict[str, Any]) -> str:
+def _type(prop: dict[str, Any], defs: dict[str, Any]) -> Markdown:
     if "anyOf" in prop:
         kinds = [_type(p, defs) for p in prop["anyOf"] if p.get("type") != "null"]
-        return " ou ".join(kinds)
+        return Markdown(" ou ").join(kinds)
     if "$ref" in prop:
-        return "ensemble de clés : " + ", ".join(
-            f"`{k}`" for k in defs[prop["$ref"].split("/")[-1]]["properties"]
-        )
+        keys = defs[prop["$ref"].split("/")[-1]]["properties"]
+        return Markdown("ensemble de clés : ") + Markdown(", ").join(code(k) for k in keys)
     kind = prop.get("type")
     if kind == "array":
-        return "liste de " + _type(prop.get("items", {}), defs)
+        return Markdown("liste de ") + _type(prop.get("items", {}), defs)
     names = {"string": "texte", "integer": "nombre entier", "number": "nombre", "boolean": "true ou false"}
-    text = names.get(str(kind), str(kind))
-    if prop.get("format") == "date":
-        text = "date AAAA-MM-JJ"
+    shown = text("date AAAA-MM-JJ" if prop.get("format") == "date" else names.get(str(kind), str(kind)))
     if "enum" in prop:
         values = prop["enum"]
-        shown = ", ".join(f"`{v}`" for v in values[:20]) + (" …" if len(values) > 20 else "")
-        text += f" parmi {shown}"
-    return text
+        listed = Markdown(", ").join(code(v) for v in values[:20])
+        shown += Markdown(" parmi {}{}").format(listed, Markdown(" …") if len(values) > 20 else "")
+    return shown
 
 
-def _table(model: type[Model], nomenclatures: dict[str, list[str]]) -> str:
+def _table(model: type[Model], nomenclatures: dict[str, list[str]]) -> Markdown:
     schema = schema_for(model, nomenclatures)
     defs = schema.get("$defs", {})
     required = set(schema.get("required", []))
-    rows = ["| Champ | Obligatoire | Type | Description |", "|---|---|---|---|"]
+    rows = [Markdown("| Champ | Obligatoire | Type | Description |\n|---|---|---|---|")]
     for name, prop in schema["properties"].items():
-        description = str(prop.get("description", "")).replace("|", "\\|")
-        kind = _type(prop, defs).replace("|", "\\|")
-        rows.append(f"| `{name}` | {'oui' if name in required else 'non'} | {kind} | {description} |")
-    return "\n".join(rows)
+        rows.append(
+            Markdown("| {} | {} | {} | {} |").format(
+                code(name),
+                "oui" if name in required else "non",
+                _type(prop, defs),
+                prop.get("description", ""),
+            )
+        )
+    return Markdown("\n").join(rows)
 
 
-def field_reference(catalogue: Catalogue | None = None) -> str:
+def field_reference(catalogue: Catalogue | None = None) -> Markdown:
     """Markdown tables of every field of fiches, dispositifs and structures, derived from the models."""
     noms = {
         n: [e.id for e in entries] for n, entries in (catalogue.nomenclatures if catalogue else {}).items()
@@ -54,20 +57,20 @@ def field_reference(catalogue: Catalogue | None = None) -> str:
         ("Dispositif de droit commun", Dispositif),
         ("Structure", Structure),
     ):
-        parts.append(f"### {title}\n\n{_table(model, noms)}\n")
-    return "\n".join(parts)
+        parts.append(Markdown("### {}\n\n{}\n").format(title, _table(model, noms)))
+    return Markdown("\n").join(parts)
 
 
-def outils_table(catalogue: Catalogue) -> str:
+def outils_table(catalogue: Catalogue) -> Markdown:
     """The toolkit: one row per tool of annexe 3, linking to its printable template or online form."""
-    rows = ["| N° | Outil | À quoi il sert | Pour qui | Format |", "|---|---|---|---|---|"]
+    rows = [Markdown("| N° | Outil | À quoi il sert | Pour qui | Format |\n|---|---|---|---|---|")]
     outils = sorted(catalogue.outils.values(), key=lambda o: (o.numero is None, o.numero or 0, o.nom))
     for outil in outils:
-        name = outil.nom
+        name = text(outil.nom)
         if outil.page:
-            name = f"[{outil.nom}](../{outil.page})"
+            name = Markdown("[{}](../{})").format(outil.nom, url(outil.page))
         elif outil.formulaire:
-            name = f"[{outil.nom}]({outil.formulaire})"
-        cells = [str(outil.numero or "—"), name, outil.fonction, outil.utilisateurs, outil.format]
-        rows.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-    return "\n".join(rows)
+            name = Markdown("[{}]({})").format(outil.nom, url(outil.formulaire))
+        cells = (outil.numero or "—", name, outil.fonction, outil.utilisateurs, outil.format)
+        rows.append(Markdown("| {} | {} | {} | {} | {} |").format(*cells))
+    return Markdown("\n").join(rows)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import yaml
@@ -15,6 +15,7 @@ import yaml
 from generator import labels
 from generator.catalogue import Catalogue
 from generator.content import split_front_matter
+from generator.escape import Markdown, finalize, html, markdown, search_filter, text, url
 from generator.schema import Dispositif, Fiche, Offre
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -35,42 +36,45 @@ COUVERTURE = (
 )
 
 
-def _md(text: Any) -> str:
-    """Escape what Markdown would turn into raw HTML; the content stays Markdown."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _represent_html(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_str(html(value))
 
 
-def _attr(text: str) -> str:
-    """Text safe inside an HTML attribute value."""
-    return _md(text).replace('"', "&quot;")
+# The front matter's YAML: MkDocs' templates print its values as HTML without escaping them (title,
+# description, search filters), so this dumper escapes every string for HTML as it writes it.
+_FrontMatterDumper = cast(type[yaml.SafeDumper], type("_FrontMatterDumper", (_Dumper,), {}))
+_FrontMatterDumper.add_representer(str, _represent_html)
 
 
-def _cell(text: Any) -> str:
-    """Text safe inside one Markdown table cell."""
-    return _md(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _front_matter(front: dict[str, Any]) -> str:
-    return yaml.dump(front, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
+def _front_matter(front: dict[str, Any]) -> Markdown:
+    dumped = yaml.dump(front, Dumper=_FrontMatterDumper, allow_unicode=True, sort_keys=False, width=1000)
+    return Markdown(dumped)
 
 
 class Renderer:
-    """Writes every page of the guide as Markdown under `docs`."""
+    """Writes every page of the guide as Markdown under `docs`.
+
+    Escaping is the templates' default: every `{{ … }}` goes through `escape.finalize`, which escapes it as
+    text unless it is `Markdown` (what the generator built: contact lines, introductions, the front matter).
+    Contributor Markdown is marked with the `markdown` filter, link targets with `url`.
+    """
 
     def __init__(self, catalogue: Catalogue, docs: Path) -> None:
         self.cat = catalogue
         self.docs = docs
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
+            # Jinja's autoescape is for HTML; `finalize` escapes every value for Markdown instead.
             autoescape=False,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined,
+            finalize=finalize,
         )
         self.env.filters.update(
-            md=_md,
-            cell=_cell,
+            markdown=markdown,
+            url=url,
             front_matter=_front_matter,
             libelle=lambda value, name: catalogue.libelle(name, value),
             thematique=labels.thematique_label,
@@ -142,14 +146,16 @@ class Renderer:
                 shutil.copyfile(path, target)
 
     def filtres(self, offre: Offre, nature: str) -> dict[str, list[str]]:
+        """The search filters of a sheet (in the front matter, a hidden element of the page lists them)."""
         territoires = offre.territoires or list(self.cat.territoires)
-        return {
+        filtres = {
             "nature": [nature],
             "territoire": [self.territoire_nom(t) for t in territoires],
             "thématique": sorted({labels.CATEGORIES[labels.categorie(t)] for t in offre.thematiques}),
             "public": [labels.PUBLICS[p] for p in offre.publics],
             "volet": [self.cat.libelle("volets", v) for v in offre.volet],
         }
+        return {key: [search_filter(value) for value in values] for key, values in filtres.items()}
 
     def render_offre(self, offre: Offre, kind: str) -> None:
         nature = "Action locale" if kind == "fiche" else "Dispositif de droit commun"
@@ -160,9 +166,8 @@ class Renderer:
             else "Tous les territoires (dispositif national)"
         )
         front = {
-            # MkDocs' templates do not escape: the front matter carries text already safe for HTML attributes.
-            "title": _attr(offre.nom),
-            "description": _attr(_first_sentence(offre.description)),
+            "title": offre.nom,
+            "description": _first_sentence(offre.description),
             "date_maj": offre.date_maj,
             "filtres": self.filtres(offre, nature),
         }
@@ -183,26 +188,27 @@ class Renderer:
             else [],
         )
 
-    def contacts(self, offre: Offre, porteur: Any) -> list[str]:
+    def contacts(self, offre: Offre, porteur: Any) -> list[Markdown]:
         lines = []
         if offre.telephone:
-            lines.append(f"Téléphone : [{_md(offre.telephone)}](tel:{offre.telephone.replace(' ', '')})")
+            tel = url("tel:" + offre.telephone.replace(" ", ""))
+            lines.append(Markdown("Téléphone : [{}]({})").format(offre.telephone, tel))
         if offre.courriel:
-            lines.append(f"Courriel : <{offre.courriel}>")
+            lines.append(Markdown("Courriel : <{}>").format(url(offre.courriel)))
         if offre.lien_mobilisation:
-            lines.append(f"En ligne : <{offre.lien_mobilisation}>")
+            lines.append(Markdown("En ligne : <{}>").format(url(offre.lien_mobilisation)))
         if isinstance(offre, Fiche):
             if offre.adresse or offre.commune:
-                where = ", ".join(_md(x) for x in (offre.adresse, offre.code_postal, offre.commune) if x)
-                lines.append(f"Adresse : {where}")
+                where = (offre.adresse, offre.code_postal, offre.commune)
+                lines.append(Markdown("Adresse : ") + Markdown(", ").join(x for x in where if x))
             if porteur is not None:
-                lines.append(f"Structure porteuse : {_md(porteur.nom)}")
+                lines.append(Markdown("Structure porteuse : ") + porteur.nom)
                 if porteur.site_web:
-                    lines.append(f"Site de la structure : <{porteur.site_web}>")
+                    lines.append(Markdown("Site de la structure : <{}>").format(url(porteur.site_web)))
                 if porteur.telephone:
-                    lines.append(f"Téléphone de la structure : {_md(porteur.telephone)}")
+                    lines.append(Markdown("Téléphone de la structure : ") + porteur.telephone)
                 if porteur.courriel:
-                    lines.append(f"Courriel de la structure : <{porteur.courriel}>")
+                    lines.append(Markdown("Courriel de la structure : <{}>").format(url(porteur.courriel)))
         return lines
 
     def render_listings(self) -> None:
@@ -303,11 +309,15 @@ class Renderer:
             items=items,
         )
 
-    def territory_intro(self, territoire_id: str) -> str:
+    def territory_intro(self, territoire_id: str) -> Markdown:
         territoire = self.cat.territoires[territoire_id]
         kind = labels.TYPES_TERRITOIRE[territoire.type]
-        text = f"{kind} du plan PARTAJ (départements : {', '.join(territoire.departements)})."
-        return f"{text} {_md(territoire.description)}" if territoire.description else text
+        intro = text(f"{kind} du plan PARTAJ (départements : {', '.join(territoire.departements)}).")
+        return (
+            Markdown("{} {}").format(intro, markdown(territoire.description))
+            if territoire.description
+            else intro
+        )
 
     def render_search(self) -> None:
         front = {

@@ -1,16 +1,21 @@
-"""Fixtures of the guide's tests: a scratch data folder with a `write_yaml` factory, and the real built site."""
+"""Fixtures of the guide's tests: a scratch data folder with a `write_yaml` factory, the real built site, and
+helpers to build a guide from any data folder, read its pages and serve it to the browser."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator.build import build_site
 from generator.catalogue import load_catalogue
-from tests.conftest import ROOT
+from tests.conftest import ROOT, running
+from tests.loopback import free_port
 
 VALID_FICHE = """\
 id: ma-fiche
@@ -60,13 +65,40 @@ def write_yaml(data_dir: Path) -> Callable[[str, str], Path]:
     return write
 
 
+def build_guide(data: Path, out: Path) -> Path:
+    """Build the guide from the data folder `data` and the real content/ into `out`."""
+    catalogue = load_catalogue(data, ROOT / "content")
+    build_site(catalogue, ROOT / "content", out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real guide, built once from data/ and content/."""
-    out = tmp_path_factory.mktemp("site") / "site"
-    catalogue = load_catalogue(ROOT / "data", ROOT / "content")
-    build_site(catalogue, ROOT / "content", out)
-    return out
+    return build_guide(ROOT / "data", tmp_path_factory.mktemp("site") / "site")
+
+
+def html(site: Path, relative: str) -> str:
+    """The HTML of the built page at `relative` (a directory URL, "." for the home page)."""
+    return (site / relative / "index.html").read_text(encoding="utf-8")
+
+
+@contextmanager
+def served(site: Path) -> Iterator[str]:
+    """Serve a built site on a free loopback port; yields its base URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)]
+    with running(cmd, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+def search(page: Any, site_url: str, terms: str) -> int:
+    """Type `terms` on the search page; the number of results announced."""
+    page.goto(f"{site_url}/trouver-une-solution/")
+    page.fill("#recherche input", terms)
+    message = page.locator(".pagefind-ui__message")
+    message.filter(has_text="résultat").wait_for()
+    return int(message.inner_text().split()[0])
 
 
 VALID_DISPOSITIF = """\

@@ -13,15 +13,12 @@ from data_inclusion.schema import v1 as di
 
 from generator.catalogue import Catalogue, load_catalogue
 from tests.conftest import ROOT
+from tests.generator.conftest import html
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
     return load_catalogue(ROOT / "data", ROOT / "content")
-
-
-def html(site: Path, relative: str) -> str:
-    return (site / relative / "index.html").read_text(encoding="utf-8")
 
 
 def test_build_every_fiche_and_dispositif_has_its_page(built_site: Path, catalogue: Catalogue) -> None:

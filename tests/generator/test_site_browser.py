@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import axe_violations, running
-from tests.loopback import free_port
+from tests.conftest import axe_violations
+from tests.generator.conftest import search, served
 
 
 @pytest.fixture(scope="module")
 def site_url(built_site: Path) -> Iterator[str]:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "http.server",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--directory",
-        str(built_site),
-    ]
-    with running(cmd, port):
-        yield f"http://127.0.0.1:{port}"
-
-
-def search(page: Any, site_url: str, terms: str) -> int:
-    page.goto(f"{site_url}/trouver-une-solution/")
-    page.fill("#recherche input", terms)
-    message = page.locator(".pagefind-ui__message")
-    message.filter(has_text="résultat").wait_for()
-    return int(message.inner_text().split()[0])
+    with served(built_site) as url:
+        yield url
 
 
 def test_search_without_accents_finds_accented_pages(page: Any, site_url: str) -> None:
