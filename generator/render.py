@@ -14,7 +14,6 @@ import yaml
 
 from generator import labels
 from generator.catalogue import Catalogue
-from generator.content import split_front_matter
 from generator.escape import Markdown, finalize, html, markdown, search_filter, text, url
 from generator.schema import Dispositif, Fiche, Offre
 
@@ -383,10 +382,3 @@ def _first_sentence(text: str) -> str:
     flat = " ".join(text.split())
     end = flat.find(". ")
     return flat[: end + 1] if 0 < end < 200 else flat[:200]
-
-
-def read_front(path: Path) -> dict[str, Any]:
-    """Front matter of a rendered page (used by tests and the build)."""
-    front, _ = split_front_matter(path.read_text(encoding="utf-8"))
-    loaded = yaml.safe_load(front or "") or {}
-    return loaded if isinstance(loaded, dict) else {}

@@ -96,9 +96,13 @@ def search(page: Any, site_url: str, terms: str) -> int:
     """Type `terms` on the search page; the number of results announced."""
     page.goto(f"{site_url}/trouver-une-solution/")
     page.fill("#recherche input", terms)
-    message = page.locator(".pagefind-ui__message")
-    message.filter(has_text="résultat").wait_for()
-    return int(message.inner_text().split()[0])
+    # Wait for the answer to these terms (not the placeholder, nor the answer to a prefix typed earlier).
+    message = page.locator(".pagefind-ui__message").filter(has_text=f"pour {terms}")
+    message.wait_for()
+    count = int(message.inner_text().split()[0])
+    if count:
+        page.locator(".pagefind-ui__result").first.wait_for()
+    return count
 
 
 VALID_DISPOSITIF = """\

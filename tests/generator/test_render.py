@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from generator.catalogue import load_catalogue
-from generator.render import Renderer, read_front
+from generator.content import split_front_matter
+from generator.render import COUVERTURE, Renderer
 from tests.generator.conftest import VALID_FICHE
+
+
+def read_front(path: Path) -> dict[str, Any]:
+    """Front matter of a rendered page."""
+    front, _ = split_front_matter(path.read_text(encoding="utf-8"))
+    loaded = yaml.safe_load(front or "") or {}
+    assert isinstance(loaded, dict)
+    return loaded
 
 
 def render(data_dir: Path, tmp_path: Path) -> Path:
@@ -32,7 +45,41 @@ def test_render_real_sheet_has_no_banner(
 ) -> None:
     write_yaml("fiches/ma-fiche.yaml", VALID_FICHE)
     text = (render(data_dir, tmp_path) / "fiches" / "ma-fiche.md").read_text(encoding="utf-8")
+    assert "# Atelier de remobilisation\n" in text
+    assert "Un atelier collectif pour reprendre confiance et construire un projet." in text
+    assert "contact@example.org" in text
+    assert "!!! warning" not in text and "!!! info" not in text
     assert "Exemple" not in text and "Action terminée" not in text
+
+
+def test_render_coverage_counts_only_current_local_actions(
+    write_yaml: Callable[[str, str], Path], data_dir: Path, tmp_path: Path
+) -> None:
+    write_yaml("fiches/ma-fiche.yaml", VALID_FICHE)
+    ended = VALID_FICHE.replace("id: ma-fiche", "id: finie").replace("[valenciennes]", "[arras]")
+    write_yaml("fiches/finie.yaml", ended + "active: false\nperiode: 2010–2011\n")
+    example = VALID_FICHE.replace("id: ma-fiche", "id: exemple").replace("[valenciennes]", "[arras]")
+    write_yaml("fiches/exemple.yaml", example + "exemple: true\n")
+    catalogue = load_catalogue(data_dir, None, today=date(2026, 11, 29))
+    assert catalogue.errors == []
+    docs = tmp_path / "docs"
+    Renderer(catalogue, docs).render_coverage()
+    text = (docs / "manques.md").read_text(encoding="utf-8")
+
+    rows = {
+        m.group(1): re.findall(r"<td(?: class=\"partaj-manque\")?>([^<]*)</td>", m.group(2))
+        for m in re.finditer(
+            r'<tr><th scope="row"><a href="../territoires/([a-z-]+)/">.*?</a></th>(.*?)</tr>', text
+        )
+    }
+    columns = len(COUVERTURE)
+    assert set(rows) == set(catalogue.territoires)
+    expected = ["aucune"] * columns
+    expected[COUVERTURE.index("remobilisation")] = "1"
+    assert rows["valenciennes"] == [*expected, "1"]
+    assert rows["arras"] == ["aucune"] * columns + ["0"]
+    empty = len(catalogue.territoires) * columns - 1
+    assert f"{empty} case(s) vide(s) sur {len(catalogue.territoires) * columns}." in text
 
 
 def test_render_ended_action_says_so(
