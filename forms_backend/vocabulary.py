@@ -93,7 +93,8 @@ class AuditAction(StrEnum):
 
     CONNEXION = "connexion"
     DECONNEXION = "deconnexion"
-    VERROUILLAGE = "verrouillage"
+    VERROUILLAGE = "verrouillage"  # before migration 6 only: entries of the old permanent lock
+    RALENTISSEMENT = "ralentissement"
     SESSION_EXPIREE = "session-expiree"
     CSRF = "csrf"
     COMPTE_CREE = "compte-cree"
@@ -126,6 +127,7 @@ _ACTION_LABELS = {
     AuditAction.CONNEXION: "Connexion",
     AuditAction.DECONNEXION: "Déconnexion",
     AuditAction.VERROUILLAGE: "Verrouillage après échecs",
+    AuditAction.RALENTISSEMENT: "Connexion ralentie après échecs",
     AuditAction.SESSION_EXPIREE: "Session expirée",
     AuditAction.CSRF: "Action refusée (jeton CSRF)",
     AuditAction.COMPTE_CREE: "Compte créé",

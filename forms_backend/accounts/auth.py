@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import posixpath
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -92,18 +94,32 @@ def expired(session: accounts_db.SessionRow, now: datetime) -> bool:
     return now - session.last_seen >= IDLE_TIMEOUT or now - session.created_at >= ABSOLUTE_TIMEOUT
 
 
+# Percent-encoded dot, slash or backslash in a path: a browser may read `%2e%2e` as `..`; no back-office link has them.
+_ENCODED_SEPARATOR = re.compile("%(2e|2f|5c)", re.IGNORECASE)
+
+
 def safe_next(value: str | None) -> str:
-    """Where to go after login: a local back-office path only (never another site)."""
-    if not value or "\\" in value or any(ord(c) < 32 for c in value):
+    """Where to go after login: a local back-office path only (never another site).
+
+    The path is normalised first (`.` and `..` resolved, `//` collapsed, as a browser would resolve it), then
+    checked: `/coordination/../..//evil.example` leaves `/coordination/` and is refused."""
+    if not value or "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
         return HOME_PATH
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc or value.startswith("//"):
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or value.startswith("//"):
         return HOME_PATH
-    if not (parts.path == "/coordination" or parts.path.startswith("/coordination/")):
+    if _ENCODED_SEPARATOR.search(parts.path):
         return HOME_PATH
-    if parts.path.startswith(LOGIN_PATH) or parts.path.startswith("/coordination/deconnexion"):
+    path = posixpath.normpath("/" + parts.path.lstrip("/"))
+    if parts.path.endswith("/") and path != "/":
+        path += "/"
+    if not (path == "/coordination" or path.startswith("/coordination/")):
         return HOME_PATH
-    return value
+    if path.startswith(LOGIN_PATH) or path.startswith("/coordination/deconnexion"):
+        return HOME_PATH
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return path + query + fragment
 
 
 def login_url(suite: str | None = None, expired_session: bool = False) -> str:

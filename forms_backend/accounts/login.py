@@ -1,22 +1,26 @@
-"""Login and logout of the coordinators: argon2id check, throttling and lock, server-side sessions, audit.
+"""Login and logout of the coordinators: argon2id check, throttling, server-side sessions, audit.
 
 The answer never tells whether an address has an account: unknown address, wrong password and deactivated
 account get the same message after the same work (a dummy hash is verified), and failures are counted per
-typed address, so the throttling and the lock look the same for every address.
+typed address, so the throttling looks the same for every address. Failures from a browser that has logged in
+to the account (device cookie, `guard`) are counted apart: a stranger cannot slow the owner down on it. No
+lock: every back-off expires by itself (`rules.throttle_delay`). What an anonymous client can make the server
+do is bounded in `guard`.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from sqlite_utils import Database
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from forms_backend.accounts import guard
 from forms_backend.accounts import rules as accounts
 from forms_backend.accounts.auth import (
     BACK_OFFICE_HEADERS,
@@ -32,33 +36,23 @@ from forms_backend.accounts.auth import (
 from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from forms_backend.public import notifications
 from forms_backend.services import Services, services
 from forms_backend.vocabulary import AuditAction, AuditResult
 from forms_backend.web import csrf
 from forms_backend.web.pages import render
-from forms_backend.web.security import (
-    cross_site,
-)
+from forms_backend.web.security import cross_site
 
-THROTTLE_AFTER = 5
-THROTTLE_BASE = timedelta(seconds=30)
+log = logging.getLogger("partaj.connexion")
 REFUSED = "Adresse électronique ou mot de passe incorrect."
 THROTTLED = "Trop de tentatives de connexion avec cette adresse. Réessayez dans {attente}."
-LOCKED = (
-    "Cette adresse est verrouillée après {n} échecs de connexion. Demandez à l'administrateur de PARTAJ "
-    "de définir un nouveau mot de passe (commande « users passwd »)."
-)
+CLIENT_LIMITED = "Trop de tentatives de connexion depuis votre réseau. Réessayez dans {attente}."
+BUSY = "Le service de connexion est très sollicité. Réessayez dans quelques secondes."
+BUSY_RETRY_SECONDS = 10
 EMPTY_EMAIL = "Saisissez votre adresse électronique."
 EMPTY_PASSWORD = "Saisissez votre mot de passe."
 EXPIRED = "Votre session a expiré. Reconnectez-vous pour continuer."
 LOGGED_OUT = "Vous êtes déconnecté. Pensez à fermer le navigateur sur un poste partagé."
-
-
-def throttle_delay(echecs: int) -> timedelta:
-    """Wait imposed after the n-th failure in a row: none before 5, then 30 s doubling (30 s … 8 min)."""
-    if echecs < THROTTLE_AFTER:
-        return timedelta(0)
-    return THROTTLE_BASE * int(2 ** (echecs - THROTTLE_AFTER))
 
 
 def spoken_wait(seconds: int) -> str:
@@ -71,12 +65,26 @@ def spoken_wait(seconds: int) -> str:
 
 @dataclass(frozen=True)
 class LoginResult:
-    """A new session id, or the message and status of a refusal."""
+    """A new session id (and its account), or the message and status of a refusal; `alert`: the address to
+    tell, after the response, about a run of failures from unknown browsers."""
 
     session_id: str | None = None
+    user_id: int | None = None
     message: str = ""
     status_code: int = 200
     retry_after: int | None = None
+    alert: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One login attempt: what was typed, the browser's device cookie, the client's address."""
+
+    email: str
+    password: str
+    device: guard.Device | None
+    client: str
+    previous: str | None = None  # digest of the session the browser had, ended by a successful login
 
 
 def _audit_login(
@@ -85,6 +93,7 @@ def _audit_login(
     result: AuditResult,
     details: dict[str, object],
     now: datetime,
+    known_device: bool,
     action: AuditAction = AuditAction.CONNEXION,
 ) -> None:
     user_id, email = (account.id, account.email) if account else (None, None)
@@ -92,41 +101,44 @@ def _audit_login(
         details = {**details, "compte": "inconnu"}
     elif not account.actif:
         details = {**details, "compte": "desactive"}
+    if known_device:
+        details = {**details, "appareil": "connu"}
     audit.record(
         db, user_id=user_id, email=email, action=action, target=None, result=result, details=details, at=now
     )
 
 
 def _start_attempt(
-    db: Database, key: str, account: accounts_db.Account | None, now: datetime
+    db: Database, key: str, account: accounts_db.Account | None, now: datetime, known_device: bool
 ) -> LoginResult | int:
-    """Refuse at once (locked, or too soon after the last failure), or count the attempt as a failure
-    until the password is proven right: parallel attempts cannot slip between check and count."""
-    failures = accounts_db.failures(db, key)
-    if failures is not None and failures.verrouille:
-        _audit_login(db, account, AuditResult.REFUSE, {"motif": "verrouille"}, now)
-        return LoginResult(message=LOCKED.format(n=accounts.LOCK_AFTER), status_code=403)
-    if failures is not None:
-        remaining = (failures.dernier_echec_at + throttle_delay(failures.echecs) - now).total_seconds()
-        if remaining > 0:
-            wait = math.ceil(remaining)
-            _audit_login(db, account, AuditResult.REFUSE, {"motif": "attente", "attente_s": wait}, now)
-            message = THROTTLED.format(attente=spoken_wait(wait))
-            return LoginResult(message=message, status_code=429, retry_after=wait)
-    return accounts_db.count_attempt(db, key, now)
+    """Refuse at once (too soon after the last failure), or count the attempt as a failure until the password
+    is proven right: parallel attempts cannot slip between check and count."""
+    until = accounts.throttled_until(accounts_db.failures(db, key), now)
+    if until is not None:
+        wait = math.ceil((until - now).total_seconds())
+        details: dict[str, object] = {"motif": "attente", "attente_s": wait}
+        _audit_login(db, account, AuditResult.REFUSE, details, now, known_device)
+        return LoginResult(
+            message=THROTTLED.format(attente=spoken_wait(wait)), status_code=429, retry_after=wait
+        )
+    return accounts_db.count_attempt(db, key, now, now - accounts.FORGET_AFTER)
 
 
 def _refuse(
-    db: Database, key: str, account: accounts_db.Account | None, echecs: int, now: datetime
+    db: Database, account: accounts_db.Account | None, echecs: int, now: datetime, known_device: bool
 ) -> LoginResult:
-    _audit_login(db, account, AuditResult.ECHEC, {"echecs": echecs}, now)
-    if echecs >= accounts.LOCK_AFTER:
-        accounts_db.lock(db, key, now)
-        _audit_login(
-            db, account, AuditResult.SUCCES, {"echecs": echecs}, now, action=AuditAction.VERROUILLAGE
-        )
-        return LoginResult(message=LOCKED.format(n=accounts.LOCK_AFTER), status_code=403)
-    return LoginResult(message=REFUSED, status_code=403)
+    """A failure; the one that starts the back-off is audited, and told to the owner of an active account
+    when it came from an unknown browser (once per run of failures)."""
+    _audit_login(db, account, AuditResult.ECHEC, {"echecs": echecs}, now, known_device)
+    alert = None
+    if echecs == accounts.THROTTLE_AFTER:
+        wait = int(accounts.throttle_delay(echecs).total_seconds())
+        details: dict[str, object] = {"echecs": echecs, "attente_s": wait}
+        action = AuditAction.RALENTISSEMENT
+        _audit_login(db, account, AuditResult.SUCCES, details, now, known_device, action=action)
+        if account is not None and account.actif and not known_device:
+            alert = account.email
+    return LoginResult(message=REFUSED, status_code=403, alert=alert)
 
 
 def _open_session(
@@ -136,8 +148,10 @@ def _open_session(
     previous: str | None,
     new_hash: str | None,
     now: datetime,
+    known_device: bool,
 ) -> LoginResult:
     accounts_db.clear_failures(db, key)
+    accounts_db.delete_stale_failures(db, now - accounts.FORGET_AFTER)
     accounts_db.delete_expired_sessions(db, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT)
     if previous is not None:
         accounts_db.delete_session(db, previous)
@@ -145,28 +159,83 @@ def _open_session(
         accounts_db.update_hash(db, account.id, new_hash)
     session_id = new_session_id()
     accounts_db.create_session(db, session_digest(session_id), account.id, csrf.new_secret(), now)
-    _audit_login(db, account, AuditResult.SUCCES, {}, now)
-    return LoginResult(session_id=session_id)
+    _audit_login(db, account, AuditResult.SUCCES, {}, now, known_device)
+    return LoginResult(session_id=session_id, user_id=account.id)
 
 
-async def authenticate(svc: Services, email: str, password: str, previous: str | None) -> LoginResult:
-    """Check an address and a password; open a session (ending `previous`, a session id digest) or refuse."""
-    key = accounts.failure_key(email)
-    account = await svc.store.read(partial(accounts_db.find_account, email=email))
+def _limited(limiter: guard.AttemptLimiter, client: str) -> LoginResult | None:
+    """429 at once when this client address has made too many attempts (nothing written, nothing hashed)."""
+    retry = limiter.take(client)
+    if retry is None:
+        return None
+    guard.warn_limited()
+    message = CLIENT_LIMITED.format(attente=spoken_wait(retry))
+    return LoginResult(message=message, status_code=429, retry_after=retry)
+
+
+async def authenticate(svc: Services, attempt: Attempt, limiter: guard.AttemptLimiter) -> LoginResult:
+    """Check an address and a password; open a session (ending `attempt.previous`) or refuse."""
+    if attempt.device is None and (limited := _limited(limiter, attempt.client)):
+        return limited
+    account = await svc.store.read(partial(accounts_db.find_account, email=attempt.email))
+    usable = account if account is not None and account.actif else None
+    known = attempt.device is not None and usable is not None and attempt.device.user_id == usable.id
+    if attempt.device is not None and not known and (limited := _limited(limiter, attempt.client)):
+        return limited
+    key = (
+        accounts.device_key(attempt.email, attempt.device.nonce)
+        if known and attempt.device is not None
+        else accounts.failure_key(attempt.email)
+    )
+    hashed = len(attempt.password) <= accounts.MAX_PASSWORD_LENGTH  # else refused without any hash
+    with guard.HASHES.slot() as admitted:
+        if hashed and not admitted:
+            if not known:
+                limiter.give_back(attempt.client)
+            return LoginResult(message=BUSY, status_code=503, retry_after=BUSY_RETRY_SECONDS)
+        result = await _check(svc, attempt, key, known, account, usable, hashed)
+    if result.session_id is not None and not known:
+        limiter.give_back(attempt.client)
+    return result
+
+
+async def _check(
+    svc: Services,
+    attempt: Attempt,
+    key: str,
+    known: bool,
+    account: accounts_db.Account | None,
+    usable: accounts_db.Account | None,
+    hashed: bool,
+) -> LoginResult:
+    """Count the attempt in its bucket (`key`: the known browser's, or the typed address's), then verify;
+    `hashed` is False for an over-long password, refused without any hash."""
     now = svc.clock()
-    started = await svc.store.write(partial(_start_attempt, key=key, account=account, now=now))
+    started = await svc.store.write(
+        partial(_start_attempt, key=key, account=account, now=now, known_device=known)
+    )
     if isinstance(started, LoginResult):
         return started
-    usable = account if account is not None and account.actif else None
     stored = usable.password_hash if usable is not None else None
-    valid = await run_in_threadpool(accounts.check_login_password, stored, password)
+    valid = hashed and await guard.HASHES.run(
+        partial(accounts.check_login_password, stored, attempt.password)
+    )
     if not valid or usable is None:
-        return await svc.store.write(partial(_refuse, key=key, account=account, echecs=started, now=now))
+        job = partial(_refuse, account=account, echecs=started, now=now, known_device=known)
+        return await svc.store.write(job)
     new_hash = None
     if accounts.needs_rehash(usable.password_hash):
-        new_hash = await run_in_threadpool(accounts.hash_password, password)
+        new_hash = await guard.HASHES.run(partial(accounts.hash_password, attempt.password))
     return await svc.store.write(
-        partial(_open_session, key=key, account=usable, previous=previous, new_hash=new_hash, now=now)
+        partial(
+            _open_session,
+            key=key,
+            account=usable,
+            previous=attempt.previous,
+            new_hash=new_hash,
+            now=now,
+            known_device=known,
+        )
     )
 
 
@@ -233,10 +302,14 @@ async def login(request: Request) -> Response:
     if errors:
         return _login_page(request, cookie=cookie, suite=suite, email=email, errors=errors, status_code=422)
     raw = request.cookies.get(session_cookie(svc.settings))
-    result = await authenticate(svc, email, password, session_digest(raw) if raw else None)
-    if result.session_id is None:
+    device = guard.read_device(request, svc.settings, svc.clock())
+    attempt = Attempt(
+        email, password, device, guard.client_address(request), session_digest(raw) if raw else None
+    )
+    result = await authenticate(svc, attempt, guard.attempt_limiter(request, svc))
+    if result.session_id is None or result.user_id is None:
         headers = {"retry-after": str(result.retry_after)} if result.retry_after else None
-        return _login_page(
+        response = _login_page(
             request,
             cookie=cookie,
             suite=suite,
@@ -245,6 +318,9 @@ async def login(request: Request) -> Response:
             status_code=result.status_code,
             headers=headers,
         )
+        if result.alert is not None:
+            response.background = notifications.login_alert_task(svc, result.alert, svc.clock())
+        return response
     response = RedirectResponse(suite, status_code=303, headers=BACK_OFFICE_HEADERS)
     response.set_cookie(
         session_cookie(svc.settings),
@@ -254,6 +330,7 @@ async def login(request: Request) -> Response:
         samesite="strict",
         secure=svc.settings.secure_cookies,
     )
+    guard.remember_device(response, svc.settings, result.user_id, svc.clock())
     return response
 
 

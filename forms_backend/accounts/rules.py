@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -21,9 +21,18 @@ from forms_backend.vocabulary import AuditAction, AuditResult
 
 ROLES = ("coordinateur", "regional")
 MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024
-LOCK_AFTER = 10
+# Longer passwords are refused when set, and refused at login before any hash is computed (same answer as a
+# wrong password): an anonymous client cannot make the server hash kilobytes.
+MAX_PASSWORD_LENGTH = 256
 CLI = "ligne de commande"
+
+# Failed logins in a row of one bucket (a typed address from unknown browsers, or one known browser): the 5 first
+# cost nothing, then each attempt waits 30 s, 1, 2, 4, 8 minutes, then 15 minutes at most. A run of failures is
+# forgotten one hour after its last failure; no lock: nothing a stranger does outlives the back-off.
+THROTTLE_AFTER = 5
+THROTTLE_BASE = timedelta(seconds=30)
+THROTTLE_MAX = timedelta(minutes=15)
+FORGET_AFTER = timedelta(hours=1)
 
 # argon2-cffi's defaults: argon2id, RFC 9106 "low memory" profile (3 passes, 64 MiB, 4 lanes).
 _hasher = PasswordHasher()
@@ -93,17 +102,40 @@ def check_scope(role: str, territoires: Collection[str], known: Collection[str])
         )
 
 
+def throttle_delay(echecs: int) -> timedelta:
+    """Wait imposed after the n-th failure in a row: none before 5, then 30 s doubling, 15 minutes at most."""
+    if echecs < THROTTLE_AFTER:
+        return timedelta(0)
+    doubled: timedelta = THROTTLE_BASE * (2 ** min(echecs - THROTTLE_AFTER, 10))
+    return min(doubled, THROTTLE_MAX)
+
+
+def throttled_until(failures: accounts_db.Failures | None, now: datetime) -> datetime | None:
+    """When the back-off of a bucket ends, or None when an attempt may be made now."""
+    if failures is None or now - failures.dernier_echec_at >= FORGET_AFTER:
+        return None
+    until = failures.dernier_echec_at + throttle_delay(failures.echecs)
+    return until if until > now else None
+
+
 @dataclass(frozen=True)
 class AccountState:
-    """An account as `users list` shows it."""
+    """An account as `users list` shows it: slowed down until when, for browsers it has never logged in from."""
 
     account: accounts_db.Account
-    verrouille: bool
+    ralenti_jusqu_a: datetime | None
 
 
 def failure_key(email: str) -> str:
-    """The digest under which the failed logins of a typed address are counted (no address stored)."""
+    """The digest under which the failed logins of a typed address from unknown browsers are counted (no
+    address stored)."""
     return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+
+
+def device_key(email: str, nonce: str) -> str:
+    """The key of one known browser's failures for one address: the address's key, `:`, a digest of the
+    browser's nonce (so that every bucket of an address is found by its prefix)."""
+    return f"{failure_key(email)}:{hashlib.sha256(nonce.encode()).hexdigest()[:32]}"
 
 
 def add_account(
@@ -146,23 +178,28 @@ def _cli_audit(db: Database, action: AuditAction, email: str, now: datetime) -> 
 
 
 def set_active(db: Database, email: str, actif: bool, now: datetime) -> accounts_db.Account:
-    """Writer job: reactivate, or deactivate (ending its sessions), an account; audited."""
+    """Writer job: reactivate, or deactivate (ending its sessions), an account; audited. Reactivating forgets
+    the failures made while it was deactivated: they slow nothing down afterwards."""
     account = _existing(db, email)
     accounts_db.set_active(db, account.id, actif, now)
+    if actif:
+        accounts_db.clear_all_failures(db, failure_key(account.email))
     _cli_audit(db, AuditAction.COMPTE_REACTIVE if actif else AuditAction.COMPTE_DESACTIVE, account.email, now)
     return account
 
 
 def change_password(db: Database, email: str, password_hash: str, now: datetime) -> accounts_db.Account:
-    """Writer job: new password, address unlocked, the account's sessions ended; audited."""
+    """Writer job: new password, failed logins forgotten, the account's sessions ended; audited."""
     account = _existing(db, email)
     accounts_db.set_password(db, account.id, password_hash, now)
-    accounts_db.clear_failures(db, failure_key(account.email))
+    accounts_db.clear_all_failures(db, failure_key(account.email))
     _cli_audit(db, AuditAction.MOT_DE_PASSE_CHANGE, account.email, now)
     return account
 
 
-def states(db: Database) -> list[AccountState]:
-    """Every account and whether its address is locked."""
-    locked = accounts_db.locked_keys(db)
-    return [AccountState(a, failure_key(a.email) in locked) for a in accounts_db.list_accounts(db)]
+def states(db: Database, now: datetime) -> list[AccountState]:
+    """Every account, and until when its logins from unknown browsers are slowed down."""
+    return [
+        AccountState(a, throttled_until(accounts_db.failures(db, failure_key(a.email)), now))
+        for a in accounts_db.list_accounts(db)
+    ]

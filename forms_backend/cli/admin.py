@@ -12,6 +12,7 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
@@ -107,17 +108,27 @@ def users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hour(at: datetime, settings: Settings) -> str:
+    """`09:05`, local time, rounded up to the minute (the wait is over by then)."""
+    local = at.astimezone(settings.tz)
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return local.strftime("%H:%M")
+
+
 def users_list(args: argparse.Namespace) -> int:
-    """Print every account: address, role, territories, state."""
+    """Print every account: address, role, territories, state (active, slowed down until when, deactivated)."""
     settings = _settings(args)
     with opened(settings) as store:
-        states = store.read_sync(accounts.states)
+        states = store.read_sync(partial(accounts.states, now=clock.now()))
     if not states:
         print(first_account_hint(settings.db_path))
         return 0
     for state in states:
         account = state.account
-        etat = "verrouillé" if state.verrouille else ("actif" if account.actif else "désactivé")
+        etat = "actif" if account.actif else "désactivé"
+        if account.actif and state.ralenti_jusqu_a is not None:
+            etat = f"ralenti jusqu'à {_hour(state.ralenti_jusqu_a, settings)} (navigateurs inconnus)"
         scope = ", ".join(account.territoires) if account.territoires else "tous les territoires"
         print(f"{account.email}\t{ROLE_LABELS.get(account.role, account.role)}\t{scope}\t{etat}")
     return 0
@@ -137,7 +148,7 @@ def users_set_active(actif: bool, args: argparse.Namespace) -> int:
 
 
 def users_passwd(args: argparse.Namespace) -> int:
-    """Set a new password: unlocks the address and ends the account's sessions."""
+    """Set a new password: forgets the failed logins and ends the account's sessions."""
     with opened(_settings(args)) as store:
         account = store.read_sync(partial(accounts_db.find_account, email=args.email))
         if account is None:
@@ -150,7 +161,7 @@ def users_passwd(args: argparse.Namespace) -> int:
                 accounts.change_password, email=account.email, password_hash=password_hash, now=clock.now()
             )
         ).result()
-    print(f"Mot de passe changé pour {account.email} : adresse déverrouillée, sessions fermées.")
+    print(f"Mot de passe changé pour {account.email} : échecs de connexion oubliés, sessions fermées.")
     return 0
 
 
@@ -233,10 +244,14 @@ def register(commands: Any) -> None:
     disable = actions.add_parser("disable", help="désactive un compte et ferme ses sessions")
     disable.add_argument("email", metavar="ADRESSE")
     disable.set_defaults(run=partial(users_set_active, False))
-    enable = actions.add_parser("enable", help="réactive un compte désactivé")
+    enable = actions.add_parser(
+        "enable", help="réactive un compte désactivé (oublie les échecs de connexion faits entre-temps)"
+    )
     enable.add_argument("email", metavar="ADRESSE")
     enable.set_defaults(run=partial(users_set_active, True))
-    passwd = actions.add_parser("passwd", help="nouveau mot de passe (déverrouille, ferme les sessions)")
+    passwd = actions.add_parser(
+        "passwd", help="nouveau mot de passe (oublie les échecs de connexion, ferme les sessions)"
+    )
     passwd.add_argument("email", metavar="ADRESSE")
     passwd.add_argument(
         "--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard"

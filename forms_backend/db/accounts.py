@@ -114,53 +114,45 @@ def update_hash(db: Database, user_id: int, password_hash: str) -> None:
 
 @dataclass(frozen=True)
 class Failures:
-    """Failed logins in a row for one typed address, the last one's time, and whether it is locked."""
+    """Failed logins in a row for one bucket (a typed address, or one known browser) and the last one's time."""
 
     echecs: int
     dernier_echec_at: datetime
-    verrouille: bool
 
 
 def failures(db: Database, key: str) -> Failures | None:
-    """The failed-login record of one address digest, if any."""
-    row = db.execute(
-        "SELECT echecs, dernier_echec_at, verrouille_at FROM connexion_echecs WHERE cle = ?", [key]
-    ).fetchone()
-    return Failures(row[0], parse_timestamp(row[1]), row[2] is not None) if row else None
+    """The failed-login record of one bucket, if any."""
+    row = db.execute("SELECT echecs, dernier_echec_at FROM connexion_echecs WHERE cle = ?", [key]).fetchone()
+    return Failures(row[0], parse_timestamp(row[1])) if row else None
 
 
-def count_attempt(db: Database, key: str, now: datetime) -> int:
-    """Count one more attempt as a failure (undone by `clear_failures` when the password was right)."""
+def count_attempt(db: Database, key: str, now: datetime, forget_before: datetime) -> int:
+    """Count one more attempt as a failure (undone by `clear_failures` when the password was right); a run
+    whose last failure is older than `forget_before` starts again at 1."""
     row = db.execute(
         "INSERT INTO connexion_echecs (cle, echecs, dernier_echec_at) VALUES (?, 1, ?) "
-        "ON CONFLICT (cle) DO UPDATE SET echecs = echecs + 1, dernier_echec_at = excluded.dernier_echec_at "
-        "RETURNING echecs",
-        [key, timestamp(now)],
+        "ON CONFLICT (cle) DO UPDATE SET echecs = CASE WHEN dernier_echec_at < ? THEN 1 ELSE echecs + 1 END, "
+        "dernier_echec_at = excluded.dernier_echec_at RETURNING echecs",
+        [key, timestamp(now), timestamp(forget_before)],
     ).fetchone()
     return int(row[0])
 
 
-def lock(db: Database, key: str, now: datetime) -> None:
-    """Lock an address: no login until a new password is set."""
-    db.execute("UPDATE connexion_echecs SET verrouille_at = ? WHERE cle = ?", [timestamp(now), key])
-
-
 def clear_failures(db: Database, key: str) -> None:
-    """Forget the failures of one address (successful login, new password)."""
+    """Forget the failures of one bucket (successful login)."""
     db.execute("DELETE FROM connexion_echecs WHERE cle = ?", [key])
 
 
-def locked_keys(db: Database) -> set[str]:
-    """Digests of every locked address."""
-    return {row[0] for row in db.execute("SELECT cle FROM connexion_echecs WHERE verrouille_at IS NOT NULL")}
+def clear_all_failures(db: Database, key: str) -> None:
+    """Forget the failures of an address, from unknown and known browsers (`key`, and `key:…`)."""
+    db.execute(
+        "DELETE FROM connexion_echecs WHERE cle = ? OR (cle > ? AND cle < ?)", [key, key + ":", key + ";"]
+    )
 
 
 def delete_stale_failures(db: Database, before: datetime) -> int:
-    """Forget unlocked failure records whose last failure is older than `before`."""
-    cursor = db.execute(
-        "DELETE FROM connexion_echecs WHERE verrouille_at IS NULL AND dernier_echec_at < ?",
-        [timestamp(before)],
-    )
+    """Forget the failure records whose last failure is older than `before`."""
+    cursor = db.execute("DELETE FROM connexion_echecs WHERE dernier_echec_at < ?", [timestamp(before)])
     return int(cursor.rowcount)
 
 

@@ -105,7 +105,8 @@ CREATE TABLE sequences (
 """
 
 # Accounts of the coordinators. `connexion_echecs` counts failed logins per typed address (a digest, whether
-# or not an account exists), so throttling and locking answer the same for unknown addresses.
+# or not an account exists), so throttling answers the same for unknown addresses; from migration 6, also per
+# known browser (`cle` = the address's digest, `:`, the browser's), and no lock any more (`verrouille_at` dropped).
 UTILISATEURS = """
 CREATE TABLE utilisateurs (
     id INTEGER PRIMARY KEY,
@@ -340,6 +341,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         5,
         "la base refuse un statut de situation inconnu",
         (STATUT_CONNU_INSERT, STATUT_CONNU_UPDATE),
+    ),
+    Migration(
+        6,
+        "plus de verrouillage définitif après des échecs de connexion : un ralentissement qui expire seul",
+        ("ALTER TABLE connexion_echecs DROP COLUMN verrouille_at",),
     ),
 )
 
