@@ -6,7 +6,6 @@ itself is defined in `vocabulary`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +13,7 @@ from typing import Any
 
 from forms_backend.db.table import Filters, default_order
 from forms_backend.vocabulary import CLOSINGS, SOLUTION_KINDS, SOURCES, STATUTS, allowed_next
-from forms_backend.web.forms import BAD_DATE, CONTROL_CHARS, REQUIRED, TOO_LONG, parse_date
+from forms_backend.web.forms import BAD_DATE, REQUIRED, TOO_LONG, clean_text, parse_date, single
 from generator.catalogue import Catalogue
 from generator.schema import Offre
 
@@ -40,8 +39,6 @@ FUTURE_DATE = "Cette date est dans le futur : attendu une date passée ou celle 
 PAST_CTL = "La prochaine réunion de la CTL ne peut pas être dans le passé."
 RANGE_REVERSED = "La date de fin doit être postérieure ou égale à la date de début."
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 def offres(catalogue: Catalogue, kind: str) -> Mapping[str, Offre]:
     """The part of the catalogue a kind of solution names: `dispositif` → dispositifs, `fiche` → fiches."""
@@ -55,14 +52,15 @@ def _text(
     values: dict[str, str],
     errors: dict[str, str],
     limit: int,
+    multiline: bool = False,
 ) -> str:
-    raw = list(submitted.get(name, ()))
-    value = raw[0].strip() if raw else ""
+    """One text of a form, cleaned by the form engine's rules (`web.forms.clean_text`); sent twice: 400."""
+    value, error = clean_text(single(submitted, name), multiline)
     values[name] = value
-    if len(value) > limit:
+    if error:
+        errors[name] = error
+    elif len(value) > limit:
         errors[name] = TOO_LONG.format(max=limit, count=len(value))
-    elif _CONTROL.search(value.replace("\r\n", "\n")):
-        errors[name] = CONTROL_CHARS
     return value
 
 
@@ -126,13 +124,13 @@ def status_change(catalogue: Catalogue, current: str, submitted: Mapping[str, Se
 def note(submitted: Mapping[str, Sequence[str]], today: date) -> Change:
     """A dated follow-up note: `texte` (required, ≤ 2 000 characters) and `date_note` (today by default)."""
     change = Change()
-    texte = _text(submitted, "texte", change.values, change.errors, NOTE_MAX)
+    texte = _text(submitted, "texte", change.values, change.errors, NOTE_MAX, multiline=True)
     when = _date(submitted, "date_note", change.values, change.errors)
     if not texte and "texte" not in change.errors:
         change.errors["texte"] = REQUIRED
     if when and when > today:
         change.errors["date_note"] = FUTURE_DATE
-    change.data = {"texte": texte.replace("\r\n", "\n"), "day": (when or today).isoformat()}
+    change.data = {"texte": texte, "day": (when or today).isoformat()}
     return change
 
 

@@ -29,7 +29,7 @@ from forms_backend.services import Services, services
 from forms_backend.vocabulary import SOURCES, STATUTS, AuditAction, AuditResult
 from forms_backend.web.audit import log as log_audit
 from forms_backend.web.csrf import CSRF_FIELD
-from forms_backend.web.forms import parse_date
+from forms_backend.web.forms import parse_date, single
 from forms_backend.web.pages import error_page, render
 from generator.catalogue import Catalogue
 
@@ -153,7 +153,7 @@ async def export_page(request: Request) -> Response:
             request, AuditAction.EXPORT, None, AuditResult.REFUSE, {"format": fmt, "erreurs": sorted(errors)}
         )
         return error_page(request, 400)
-    export = Export(fmt, user.scope(), filters, (params.get("pseudonymise") or [""])[0] in ("1", "oui"))
+    export = Export(fmt, user.scope(), filters, single(params, "pseudonymise") in ("1", "oui"))
     await log_audit(request, AuditAction.EXPORT, None, AuditResult.SUCCES, export.details())
     media_type, _ = FORMATS[fmt]
     filename = export.filename(today_in(svc.settings.tz))

@@ -31,8 +31,14 @@ class Actor:
     email: str | None
 
 
+# The largest id SQLite can hold: a larger one in an address names no situation (and cannot be bound).
+MAX_ID = 2**63 - 1
+
+
 def visible(db: Database, situation_id: int, scope: Scope) -> dict[str, Any]:
     """The situation's own row; SituationNotFound when it does not exist or is outside the scope."""
+    if not 0 < situation_id <= MAX_ID:
+        raise SituationNotFound(situation_id)
     row = fetch_row(db, "SELECT * FROM situations WHERE id = ?", [situation_id])
     if row is None or (scope is not None and row["territoire"] not in scope):
         raise SituationNotFound(situation_id)

@@ -37,6 +37,10 @@ log = logging.getLogger("partaj.formulaires")
 MAX_FIELDS = 120
 RECEIPT_MAX_AGE = 2 * 3600
 NO_STORE = {"cache-control": "no-store"}
+PAGE_TOO_OLD = (
+    "Cette page est restée ouverte plus de 24 heures : par sécurité, votre envoi n'a pas été enregistré. "
+    "Vos réponses sont conservées ci-dessous : vérifiez-les puis renvoyez le formulaire."
+)
 
 
 def _receipt_cookie_name(svc: Services) -> str:
@@ -50,12 +54,14 @@ def _render_form(
     cookie: str,
     result: Result | None = None,
     status_code: int = 200,
+    notice: str = "",
 ) -> Response:
     svc = services(request)
     context = {
         "form": form,
         "values": result.values if result else {},
         "errors": result.errors if result else {},
+        "notice": notice,
         "csrf_field": csrf.CSRF_FIELD,
         "csrf_token": csrf.token(svc.settings, cookie),
         "token_field": FORM_TOKEN_FIELD,
@@ -104,7 +110,8 @@ async def _read_form(request: Request) -> FormData:
 
 
 async def submit_form(source: str, request: Request) -> Response:
-    """POST: checks (origin, CSRF, bots), validation (422), rate limit (429), one transaction, 303."""
+    """POST: checks (origin, CSRF, display token), page shown over 24 hours ago or validation (422, every
+    answer kept), bots, rate limit (429), one transaction, 303. A body not in UTF-8 or a field sent twice: 400."""
     svc = services(request)
     form = svc.forms[source]
     if cross_site(request, svc.settings.base_url):
@@ -124,6 +131,10 @@ async def submit_form(source: str, request: Request) -> Response:
         if isinstance(value, str):
             submitted.setdefault(name, []).append(value)
     result = validate(form, submitted, today_in(svc.settings.tz))
+    if token.expired(time.time()):
+        # Shown again with every answer and a fresh token: nothing is lost, nothing is stored.
+        fresh = token.renewed(svc.settings.min_fill_seconds)
+        return _render_form(request, form, fresh, cookie, result, status_code=422, notice=PAGE_TOO_OLD)
     if result.cleaned is None:
         # Before the bot checks: a person who sends the empty form at once must see what is missing.
         return _render_form(request, form, token, cookie, result, status_code=422)

@@ -3,12 +3,15 @@ validation rules of docs/domaine.md (dates, ages, phone, e-mail, SIRET, UAI) and
 two public forms themselves are in `public.layouts`.
 
 Validation is pure: `validate(form, submitted, today)` returns the values as typed, one French message per
-field in error, and the cleaned data ready to store when there is no error.
+field in error, and the cleaned data ready to store when there is no error. Every text goes through
+`clean_text` first (NFC, no control or bidirectional override, invisible characters trimmed at the edges); a
+body that no page of ours sends (a single-valued field twice, a body not in UTF-8) raises `FormRefused`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,12 +22,19 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.fr import siret
 
+from forms_backend.errors import BackendError
+
 REQUIRED = "Ce champ est obligatoire."
 REQUIRED_CHOICE = "Choisissez une réponse dans la liste."
 UNKNOWN_CHOICE = "Réponse non reconnue : choisissez une réponse dans la liste."
 REQUIRED_MULTI = "Cochez au moins une réponse."
 TOO_LONG = "{max} caractères au maximum (vous en avez saisi {count})."
 CONTROL_CHARS = "Ce champ contient des caractères non permis."
+BIDI_CHARS = (
+    "Ce champ contient des caractères invisibles qui changent le sens d'écriture du texte : "
+    "retapez-le au lieu de le coller."
+)
+ONE_LINE = "Ce champ tient sur une seule ligne : retirez les retours à la ligne."
 BAD_DATE = "Date invalide : attendu une date au format JJ/MM/AAAA (ex. 15/09/2025)."
 FUTURE_DATE = "Cette date est dans le futur : attendu une date passée ou celle d'aujourd'hui."
 BAD_POSTAL_CODE = "Code postal invalide : attendu 5 chiffres (ex. 59300)."
@@ -46,11 +56,45 @@ RUPTURE_BEFORE_START = "La rupture ne peut pas précéder le début du contrat (
 NOT_INFORMED = "Confirmez que le jeune a été informé {what} : c'est une obligation (RGPD, article 14)."
 NO_GUARDIAN_CONSENT = "Le jeune a moins de 18 ans : confirmez l'accord de son représentant légal."
 
+BAD_ENCODING = (
+    "Le formulaire reçu contient des caractères illisibles : il n'est pas encodé en UTF-8. "
+    "Rien n'a été enregistré. Rechargez la page du formulaire puis renvoyez-le."
+)
+BAD_CHARSET = (
+    "Le formulaire reçu annonce un autre encodage que l'UTF-8 : il ne peut pas être lu. "
+    "Rien n'a été enregistré. Rechargez la page du formulaire puis renvoyez-le."
+)
+FIELD_TWICE = (
+    "Le formulaire reçu contient deux valeurs pour un champ qui n'en attend qu'une : impossible de savoir "
+    "laquelle garder. Rien n'a été enregistré. Rechargez la page du formulaire puis renvoyez-le."
+)
+
 RUPTURE_LEVELS = ("3", "4", "5", "6", "7")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The value a browser sends for a ticked single checkbox (`_champs.html`): any other value is not a tick.
+CHECKED = "oui"
+# C0 and C1 controls and DEL; a tab is allowed (pasted from a spreadsheet), a line break in a textarea only.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+# Embeddings, overrides and isolates: they make a text read backwards, or hide what follows.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Zero-width and other invisible characters: trimmed at the edges, like spaces.
+_INVISIBLE = "\u180e\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+_EDGES = re.compile(rf"^[\s{_INVISIBLE}]+|[\s{_INVISIBLE}]+$")
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 _UAI = re.compile(r"^[0-9]{7}[A-Z]$")
 _FRENCH_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+
+
+class FormRefused(BackendError):
+    """A form body no page of ours sends (not in UTF-8, a single-valued field twice): 400 and its French page
+    (`web.pages.backend_error`); nothing is read from it, nothing stored."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -70,6 +114,11 @@ class Champ:
     @property
     def multiple(self) -> bool:
         return self.kind == "checkboxes"
+
+    @property
+    def checked_value(self) -> str:
+        """What a single checkbox sends when ticked; anything else is not a tick."""
+        return CHECKED
 
     @cached_property
     def allowed(self) -> frozenset[str]:
@@ -114,17 +163,44 @@ class Result:
 
 
 def parse_date(raw: str) -> date | None:
-    """A date as sent by `<input type=date>` (AAAA-MM-JJ) or typed by hand (JJ/MM/AAAA)."""
+    """A date as sent by `<input type=date>` (AAAA-MM-JJ) or typed by hand (JJ/MM/AAAA), nothing else (no ISO
+    week or ordinal date, no other digits than 0-9)."""
     value: date | None = None
     try:
         if match := _FRENCH_DATE.match(raw):
             day, month, year = (int(g) for g in match.groups())
             value = date(year, month, day)
-        elif len(raw) == 10:
-            value = date.fromisoformat(raw)
+        elif match := _ISO_DATE.match(raw):
+            year, month, day = (int(g) for g in match.groups())
+            value = date(year, month, day)
     except ValueError:
         return None
     return value if value is not None and value.year >= 1900 else None
+
+
+def clean_text(raw: str, multiline: bool = False) -> tuple[str, str | None]:
+    """A typed text as it is kept: NFC, line breaks as `\\n` (multi-line) or refused (one line), spaces and
+    invisible characters trimmed at the edges; with the message of its refusal (controls, bidirectional
+    overrides and isolates), or None. "Required" is judged on what this returns."""
+    value = unicodedata.normalize("NFC", raw)
+    if multiline:
+        value = _LINE_BREAK.sub("\n", value)
+    error = None
+    if _CONTROL.search(value):
+        error = CONTROL_CHARS
+    elif _BIDI.search(value):
+        error = BIDI_CHARS
+    elif not multiline and _LINE_BREAK.search(value):
+        error = ONE_LINE
+    return _EDGES.sub("", value), error
+
+
+def single(submitted: Mapping[str, Sequence[str]], name: str) -> str:
+    """The one value of a single-valued field ("" when absent); FormRefused when it was sent twice."""
+    values = submitted.get(name, ())
+    if len(values) > 1:
+        raise FormRefused(FIELD_TWICE)
+    return values[0] if values else ""
 
 
 def age_on(birth: date, day: date) -> int:
@@ -151,8 +227,6 @@ def _check_email(value: str) -> str | None:
 def _check_text(champ: Champ, value: str) -> tuple[Any, str | None]:
     if len(value) > champ.max_length:
         return value, TOO_LONG.format(max=champ.max_length, count=len(value))
-    if _CONTROL.search(value):
-        return value, CONTROL_CHARS
     if champ.kind == "tel":
         return value, _check_phone(value)
     if champ.kind == "email":
@@ -182,10 +256,14 @@ def validate(form: Formulaire, submitted: Mapping[str, Sequence[str]], today: da
                 result.errors[champ.name] = REQUIRED_MULTI
             cleaned[champ.name] = sorted(chosen)
             continue
-        value = raw[0].strip() if raw else ""
+        value, error = clean_text(single(submitted, champ.name), multiline=champ.kind == "textarea")
         result.values[champ.name] = value
         if champ.kind == "checkbox":
-            cleaned[champ.name] = 1 if value else 0
+            cleaned[champ.name] = 1 if value == CHECKED else 0
+            continue
+        if error:
+            result.errors[champ.name] = error
+            cleaned[champ.name] = None
             continue
         if not value:
             if champ.required:

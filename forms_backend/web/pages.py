@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 from forms_backend.errors import BackendError, BodyTooLarge, SituationNotFound
 from forms_backend.vocabulary import AuditAction, AuditResult
 from forms_backend.web.audit import log as log_audit
+from forms_backend.web.forms import FormRefused
 
 log = logging.getLogger("partaj.formulaires")
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -81,12 +82,17 @@ def render(
 
 
 def error_page(
-    request: Request, status_code: int, headers: Mapping[str, str] | None = None, **values: Any
+    request: Request,
+    status_code: int,
+    headers: Mapping[str, str] | None = None,
+    message: str | None = None,
+    **values: Any,
 ) -> Response:
-    """The French page of an HTTP error."""
-    title, message = ERRORS.get(status_code, ERRORS[500] if status_code >= 500 else ERRORS[400])
+    """The French page of an HTTP error; `message` replaces the status's own (it says what was wrong)."""
+    title, default = ERRORS.get(status_code, ERRORS[500] if status_code >= 500 else ERRORS[400])
     all_headers = {"cache-control": "no-store", **(headers or {})}
-    context = {"title": title, "message": message.format(**values), "status_code": status_code}
+    shown = message if message is not None else default.format(**values)
+    context = {"title": title, "message": shown, "status_code": status_code}
     return render(request, "erreur.html", context, status_code, all_headers)
 
 
@@ -109,7 +115,8 @@ async def backend_error(request: Request, exc: Exception) -> Response:
         headers["x-robots-tag"] = "noindex"
     if exc.status_code >= 500:
         log.error("erreur sur %s %s : %s", request.method, request.url.path, type(exc).__name__)
-    return error_page(request, exc.status_code, headers=headers)
+    message = exc.message if isinstance(exc, FormRefused) else None
+    return error_page(request, exc.status_code, headers=headers, message=message)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -21,6 +21,8 @@ from forms_backend.settings import RateLimit
 FORM_TOKEN_FIELD = "jeton_formulaire"
 HONEYPOT_FIELD = "site_web"
 FUTURE_SKEW_SECONDS = 5.0
+# A form display is good for a day: older, the form is shown again with what was typed and a fresh token.
+FORM_MAX_AGE_SECONDS = 24 * 3600
 
 
 def _b64(data: bytes) -> str:
@@ -79,6 +81,15 @@ class FormToken:
     @classmethod
     def issue(cls, source: str, now: float | None = None) -> FormToken:
         return cls(source, time.time() if now is None else now, secrets.token_urlsafe(16))
+
+    def expired(self, now: float) -> bool:
+        """Shown more than `FORM_MAX_AGE_SECONDS` ago (24 hours)."""
+        return now - self.issued_at > FORM_MAX_AGE_SECONDS
+
+    def renewed(self, min_fill_seconds: float, now: float | None = None) -> FormToken:
+        """A fresh token for an expired page shown again with its answers: it counts as already filled in (the
+        person did, on the old page), so sending it at once is not taken for a robot."""
+        return FormToken.issue(self.source, (time.time() if now is None else now) - min_fill_seconds)
 
     @classmethod
     def decode(cls, secret: str, token: str, source: str) -> FormToken | None:
