@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from forms_backend.accounts import login
 from forms_backend.coordination import agenda, journal, situation, table
+from forms_backend.coordination.health import health_details
 from forms_backend.db.store import Store
 from forms_backend.errors import CatalogueError
 from forms_backend.public import handlers as public
@@ -70,7 +71,8 @@ def routes(site_dir: Path | None) -> list[BaseRoute]:
         # Accounts
         Route("/coordination/connexion", login.login, methods=["GET", "POST"], name="connexion"),
         Route("/coordination/deconnexion", login.logout, methods=["POST"], name="deconnexion"),
-        # Coordination: the tracking table, its situations, the CTL agendas, the exports, the journal
+        # Coordination: the tracking table, its situations, the CTL agendas, the exports, the journal, the health
+        # check's details
         Route("/coordination", table.redirect_home, methods=["GET"]),
         Route("/coordination/", table.table, methods=["GET", "POST"], name="tableau"),
         Route("/coordination/export.{format}", table.export_page, methods=["GET", "POST"], name="export"),
@@ -85,6 +87,7 @@ def routes(site_dir: Path | None) -> list[BaseRoute]:
         Route("/coordination/ctl/", agenda.agenda_index, methods=["GET"], name="agendas"),
         Route("/coordination/ctl/{jour}", agenda.agenda, methods=["GET"], name="agenda"),
         Route("/coordination/journal", journal.journal_page, methods=["GET"], name="journal"),
+        Route("/coordination/sante", health_details, methods=["GET"], name="sante-details"),
     ]
     if site_dir is not None:
         listed.append(Mount("/", StaticFiles(directory=site_dir, html=True), name="guide"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from forms_backend.errors import SettingsError
 MAX_MIN_FILL_SECONDS = 3.0
 MIN_SECRET_LENGTH = 32
 NOT_CONFIGURED = "non renseigné (instance locale de démonstration)"
+DEFAULT_PROXY = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Settings:
     retention_months: int = 24
     responsable_traitement: str = NOT_CONFIGURED
     contact_rgpd: str = NOT_CONFIGURED
-    forwarded_allow_ips: str = "127.0.0.1"
+    forwarded_allow_ips: str = ""  # empty: not given, DEFAULT_PROXY is trusted (see `trusted_proxies`)
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -63,6 +65,30 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def trusted_proxies(self) -> str:
+        """The peers whose `X-Forwarded-For` is believed (uvicorn's `forwarded_allow_ips`)."""
+        return self.forwarded_allow_ips or DEFAULT_PROXY
+
+    def startup_warnings(self) -> list[str]:
+        """What `serve` warns about at start-up (in French) without refusing to start."""
+        warnings = []
+        host = urlsplit(self.base_url).hostname or ""
+        if self.production and not self.forwarded_allow_ips and not _loopback(host):
+            warnings.append(
+                f"PARTAJ_FORWARDED_ALLOW_IPS n'est pas renseigné : l'en-tête X-Forwarded-For est cru quand il "
+                f"vient de {DEFAULT_PROXY} (valeur par défaut), alors que PARTAJ_BASE_URL ({self.base_url}) est "
+                "publique. La limite d'envois compte les clients d'après cet en-tête : renseignez "
+                "PARTAJ_FORWARDED_ALLOW_IPS avec l'adresse du mandataire inverse, et lui seul (127.0.0.1 s'il "
+                "tourne sur cette machine et que rien d'autre n'y relaie de requêtes)."
+            )
+        if self.production and "*" in [ip.strip() for ip in self.forwarded_allow_ips.split(",")]:
+            warnings.append(
+                "PARTAJ_FORWARDED_ALLOW_IPS : « * » fait croire l'en-tête X-Forwarded-For de n'importe qui : "
+                "chacun peut alors contourner la limite d'envois ; n'y mettez que l'adresse du mandataire inverse."
+            )
+        return warnings
 
     def with_secret(self) -> Settings:
         """These settings, with a random secret key when none was given (local runs: tokens die with it)."""
@@ -201,6 +227,16 @@ class Settings:
                     f"{name} : obligatoire en production (affiché dans la notice d'information RGPD)"
                 )
         return problems
+
+
+def _loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_rate_limit(raw: str) -> RateLimit:

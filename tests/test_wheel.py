@@ -173,6 +173,5 @@ def test_wheel_installs_builds_the_guide_and_serves_it(tmp_path: Path) -> None:
                 assert css.headers["content-type"].startswith("text/css"), href
         health = http.get("/sante")
         assert health.status_code == 200
-        assert health.json()["statut"] == "ok"
-        assert health.json()["guide"] is True
+        assert health.json() == {"statut": "ok"}  # the details (guide served…) are behind a regional login
     print(f"roue construite, installée et servie en {time.perf_counter() - started:.1f} s")

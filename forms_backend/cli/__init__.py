@@ -1,10 +1,14 @@
 """Command line, a thin layer over the libraries: `serve`, and the commands of `admin` (users, purge, backup)
-and `export`. Each parses its arguments, calls one function, prints; typed errors become French messages here."""
+and `export`. Each parses its arguments, calls one function, prints; typed errors become French messages here.
+
+Every command runs with umask 077: the database, its `-wal` and `-shm`, backups and exports hold personal data
+and are created readable by their owner only."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -41,7 +45,10 @@ def serve(args: argparse.Namespace) -> None:
     app = create_app(settings)
     if app.state.services.store.read_sync(accounts_db.count_accounts) == 0:
         print(cli_admin.first_account_hint(settings.db_path), file=sys.stderr, flush=True)
-    logging.getLogger("partaj").info(
+    log = logging.getLogger("partaj")
+    for warning in settings.startup_warnings():
+        log.warning("%s", warning)
+    log.info(
         "PARTAJ sur http://%s:%s (base %s, mode %s)", args.host, args.port, settings.db_path, settings.env
     )
     config = uvicorn.Config(
@@ -51,7 +58,7 @@ def serve(args: argparse.Namespace) -> None:
         server_header=False,
         access_log=False,
         proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        forwarded_allow_ips=settings.trusted_proxies,
         log_level="info",
     )
     uvicorn.Server(config).run()
@@ -61,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s")
     args = parser().parse_args(argv)
+    previous = os.umask(0o077)
     try:
         if args.command == "serve":
             serve(args)
@@ -74,4 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     except BackendError as exc:
         print(f"erreur : {exc}", file=sys.stderr)
         return 1
+    finally:
+        os.umask(previous)
     return 0

@@ -1,8 +1,11 @@
 """`backup DEST`: a consistent copy of the live database (SQLite's online backup API), checked before it counts.
 
 The copy is read in one read transaction (a snapshot: the server keeps writing meanwhile), written to a
-temporary file beside DEST, checked with `PRAGMA integrity_check`, synced, then linked to DEST — which must not
-exist: a backup never overwrites another one.
+temporary file beside DEST (created 0600: it holds personal data), checked with `PRAGMA integrity_check`, synced,
+then linked to DEST — which must not exist: a backup never overwrites another one.
+
+A backup leaves out what must not come back with a restore: the open sessions (a restore would revive them) and
+the failed-login counters. They are deleted from the copy, their bytes overwritten, before its check.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from forms_backend.db.connection import connect, schema_version
+from forms_backend.db.connection import PRIVATE, connect, schema_version
 from forms_backend.errors import BackupError
+
+# Tables emptied in the copy: sessions (a restore must not log anyone back in) and login throttling state.
+LEFT_OUT = ("sessions", "connexion_echecs")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,18 @@ def _check(path: Path) -> tuple[int, int, int]:
         conn.close()
 
 
+def _leave_out(copy: sqlite3.Connection) -> None:
+    """Empty the LEFT_OUT tables of the copy, overwriting their bytes, with no journal file on disk."""
+    tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    copy.execute("PRAGMA journal_mode = MEMORY")
+    copy.execute("PRAGMA secure_delete = ON")
+    copy.execute("BEGIN IMMEDIATE")
+    for table in LEFT_OUT:
+        if table in tables:
+            copy.execute(f"DELETE FROM [{table}]")
+    copy.execute("COMMIT")
+
+
 def backup(source: Path, dest: Path) -> BackupReport:
     """Copy `source` to `dest` (which must not exist); BackupError when it cannot be done or the copy is bad."""
     if dest.exists():
@@ -63,12 +81,14 @@ def backup(source: Path, dest: Path) -> BackupReport:
     try:
         origin = connect(source, readonly=True)
         try:
-            copy = sqlite3.connect(partial)
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+            copy = sqlite3.connect(partial, isolation_level=None)
             try:
                 schema_version(origin)
                 origin.conn.backup(copy)
                 # A single self-contained file: the server turns WAL back on when it opens a restored copy.
                 copy.execute("PRAGMA journal_mode = DELETE")
+                _leave_out(copy)
             finally:
                 copy.close()
         finally:
@@ -82,6 +102,8 @@ def backup(source: Path, dest: Path) -> BackupReport:
             raise BackupError(f"{dest} existe déjà : une sauvegarde n'en écrase jamais une autre") from exc
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"sauvegarde impossible : {exc}") from exc
+    except OSError as exc:
+        raise BackupError(f"sauvegarde impossible : {exc.strerror or exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
     directory = os.open(dest.parent, os.O_RDONLY)

@@ -1,8 +1,16 @@
-"""Opening the SQLite file: pragmas of every connection, integrity check, versioned migrations, health."""
+"""Opening the SQLite file: pragmas of every connection, integrity check, versioned migrations, health.
+
+The database holds personal data: its file is created readable by its owner only (0600), and SQLite gives the
+same mode to the `-wal` and `-shm` files it creates beside it; a file found readable by others is tightened when
+opened for writing. This holds however the app is started (`serve`, or `uvicorn forms_backend.asgi:app`).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +20,40 @@ from forms_backend.db.migrations import LATEST_VERSION, MIGRATIONS
 from forms_backend.errors import DatabaseError
 
 BUSY_TIMEOUT_MS = 5000
+# How long emptying the WAL waits for the writer lock and the readers: well under BUSY_TIMEOUT_MS, which is what
+# a server's write waits for that lock meanwhile.
+CHECKPOINT_WAIT_MS = 2000
+PRIVATE = 0o600
+log = logging.getLogger("partaj")
+
+
+def private_files(path: Path, *, tighten: bool = True) -> None:
+    """Create the database file 0600 if it does not exist; with `tighten`, bring it, its `-wal` and `-shm` to
+    owner-only if others may read them (SQLite gives a new `-wal` or `-shm` the database file's mode)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+        return
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # no such folder, no right to write there: SQLite says it in its own words
+    if not tighten:
+        return
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
+                log.warning("%s était lisible par d'autres comptes : droits ramenés à %o", file, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("%s : droits non resserrés (%s)", file, exc.strerror or exc)
 
 
 def connect(path: Path, *, readonly: bool = False) -> Database:
     """Open the database with the pragmas every connection needs (WAL, synchronous=FULL, foreign keys)."""
+    private_files(path, tighten=not readonly)
     conn = sqlite3.connect(
         str(path), isolation_level=None, check_same_thread=not readonly, timeout=BUSY_TIMEOUT_MS / 1000
     )
@@ -98,6 +136,23 @@ def fetch_row(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | Non
 
 
 def leave_checkpoints_to_the_server(db: Database) -> None:
-    """For a command's connection while the server may run: never checkpoint the WAL from here (the server's
-    writer does), which keeps SQLite 3.40's WAL-reset race out of reach."""
+    """For a command's connection while the server may run: no automatic checkpoint from here (the server's
+    writer does them), which keeps SQLite 3.40's WAL-reset race out of reach. `truncate_wal` is the exception."""
     db.execute("PRAGMA wal_autocheckpoint = 0")
+
+
+def truncate_wal(db: Database) -> bool:
+    """Copy the WAL into the database file and empty it (`wal_checkpoint(TRUNCATE)`), outside any transaction;
+    False when a reader still used it or the writer lock stayed taken (then the WAL is left as it was).
+
+    Safe while the server runs: this mode takes the writer lock before reading the WAL index, so no write can
+    reset the WAL under it (the WAL-reset race needs a checkpoint that does not hold that lock). It waits at most
+    CHECKPOINT_WAIT_MS for that lock and for the readers. Past that, SQLite falls back to a passive checkpoint
+    (the one case where the race stays conceivable: a server writing without a pause for that long) and says
+    busy, which the caller reports."""
+    db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return int(busy) == 0

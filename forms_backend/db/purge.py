@@ -1,16 +1,23 @@
 """Retention: anonymise the situations without activity for `PARTAJ_RETENTION_MONTHS`, delete old audit entries.
 
 Every column of `situations` and of each table keyed by `situation_id` is classified here: either kept
-(categories, counts, dates of the case, institutions) or replaced by an expression that keeps no personal data.
-A table or column added later must be classified too: `unclassified_columns` names the ones that are not, a test
-fails on them and the purge command warns about them.
+(categories, codes, counts, dates of the case) or replaced by an expression that keeps no personal data. Every
+free text is personal, whoever typed it (a name can be written anywhere): anonymised here, left out of the
+pseudonymised export (`coordination.exports.COLUMNS`), which a test keeps in agreement with this module. A table or
+column added later must be classified too: `unclassified_columns` names the ones that are not, a test fails on
+them and the purge command warns about them.
+
+The purge overwrites what it frees (`secure_delete`) and, once committed, empties the WAL file
+(`connection.truncate_wal`): the old versions of the rows it anonymised must not wait there for later writes.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlite_utils import Database
 
@@ -18,7 +25,11 @@ from forms_backend.clock import timestamp
 from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from forms_backend.db.connection import truncate_wal
+from forms_backend.db.store import after_commit
 from forms_backend.vocabulary import AuditAction, AuditResult
+
+log = logging.getLogger("partaj")
 
 # table → column → SQL expression of the anonymised value (evaluated on the row itself).
 ANONYMISED: dict[str, dict[str, str]] = {
@@ -32,8 +43,11 @@ ANONYMISED: dict[str, dict[str, str]] = {
         "courriel": "NULL",
         "cle_envoi": "NULL",
         "referent_nom": "NULL",
+        "referent_structure": "NULL",
     },
     "rapports_rupture": {
+        "cfa_nom": "''",
+        "diplome_prepare": "''",
         "entreprise_nom": "''",
         "entreprise_siret": "NULL",
         "date_debut_contrat": "substr(date_debut_contrat, 1, 7)",
@@ -48,14 +62,15 @@ ANONYMISED: dict[str, dict[str, str]] = {
     "orientations": {
         "dernier_etablissement": "NULL",
         "description": "''",
+        "orienteur_structure": "''",
         "orienteur_nom": "''",
         "orienteur_courriel": "''",
         "orienteur_telephone": "NULL",
     },
-    "suivi_evenements": {"texte": "NULL", "referent_nom": "NULL"},
+    "suivi_evenements": {"texte": "NULL", "referent_nom": "NULL", "referent_structure": "NULL"},
 }
 
-# table → columns kept as they are: what the statistics count.
+# table → columns kept as they are: what the statistics count (categories, codes, dates), never a free text.
 KEPT: dict[str, frozenset[str]] = {
     "situations": frozenset(
         {
@@ -72,16 +87,13 @@ KEPT: dict[str, frozenset[str]] = {
             "prochaine_ctl",
             "sortie",
             "motif_sans_suite",
-            "referent_structure",
             "referent_contrat_signe",
         }
     ),
     "rapports_rupture": frozenset(
         {
             "situation_id",
-            "cfa_nom",
             "cfa_uai",
-            "diplome_prepare",
             "niveau",
             "secteur",
             "cadre_rupture",
@@ -91,13 +103,13 @@ KEPT: dict[str, frozenset[str]] = {
     ),
     "rupture_motifs": frozenset({"situation_id", "motif"}),
     "orientations": frozenset(
-        {"situation_id", "statut_jeune", "niveau", "orienteur_structure", "orienteur_type"}
+        {"situation_id", "statut_jeune", "niveau", "orienteur_type"}
         | {"jeune_informe", "accord_representant_legal"}
     ),
     "orientation_besoins": frozenset({"situation_id", "besoin"}),
     "suivi_evenements": frozenset(
         {"id", "situation_id", "at", "auteur_id", "auteur", "genre", "statut", "ancien_statut", "issue"}
-        | {"solution_type", "solution_id", "referent_structure", "date_valeur"}
+        | {"solution_type", "solution_id", "date_valeur"}
     ),
     "situation_solutions": frozenset({"situation_id", "type", "cible", "proposee_at", "auteur"}),
 }
@@ -131,6 +143,13 @@ def unclassified_columns(db: Database) -> list[str]:
     return missing
 
 
+@dataclass
+class WalWipe:
+    """Whether the WAL file was emptied once the purge was committed (None: not tried, as in a dry run)."""
+
+    emptied: bool | None = None
+
+
 @dataclass(frozen=True)
 class PurgeReport:
     """What the purge did (or, in a dry run, would do)."""
@@ -141,13 +160,29 @@ class PurgeReport:
     sessions: int
     dry_run: bool
     unclassified: list[str]
+    wal: WalWipe = field(default_factory=WalWipe)
+
+
+WAL_NOT_EMPTIED = (
+    "purge : le journal WAL de la base n'a pas pu être vidé (une lecture en cours le retenait) ; des copies "
+    "des données anonymisées peuvent y rester jusqu'à ce que le serveur le réutilise. Relancez la purge plus "
+    "tard : elle vide alors le journal."
+)
+
+
+def _empty_wal(wipe: WalWipe, db: Database) -> None:
+    """After the purge's commit: empty the WAL, which still holds the rows as they were before."""
+    wipe.emptied = truncate_wal(db)
+    if not wipe.emptied:
+        log.warning(WAL_NOT_EMPTIED)
 
 
 _INACTIVE = "anonymise_at IS NULL AND updated_at < ?"
 
 
 def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> PurgeReport:
-    """Writer job: anonymise inactive situations, delete audit entries over 12 months old and dead sessions."""
+    """Writer job: anonymise inactive situations, delete audit entries over 12 months old and dead sessions;
+    once committed, empty the WAL (the report says whether it could)."""
     cutoff = months_before(now, retention_months)
     stamp = timestamp(cutoff)
     inactive = int(db.execute(f"SELECT count(*) FROM situations WHERE {_INACTIVE}", [stamp]).fetchone()[0])
@@ -189,4 +224,6 @@ def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> 
         details=details,
         at=now,
     )
-    return PurgeReport(cutoff, inactive, deleted, sessions, False, unclassified)
+    report = PurgeReport(cutoff, inactive, deleted, sessions, False, unclassified)
+    after_commit(partial(_empty_wal, report.wal))
+    return report

@@ -9,6 +9,7 @@ and run again with one savepoint per job, so that the failure undoes that job al
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -26,6 +27,24 @@ T = TypeVar("T")
 Item = TypeVar("Item")
 Job = Callable[[Database], Any]
 MAX_BATCH = 64
+log = logging.getLogger("partaj")
+# The writer thread's list of work asked for by the jobs of the group being run (see `after_commit`).
+_writer = threading.local()
+
+
+def after_commit(fn: Job) -> None:
+    """From a job running in a Store's writer: run `fn(db)` once the group is committed, outside any transaction,
+    before the callers are answered. Dropped when the job is rolled back; an error is logged, never raised (the
+    group is committed)."""
+    pending: list[Job] | None = getattr(_writer, "pending", None)
+    if pending is None:
+        raise RuntimeError("after_commit : seulement dans un travail du fil d'écriture d'un Store")
+    pending.append(fn)
+
+
+def _pending() -> list[Job]:
+    pending: list[Job] = _writer.pending
+    return pending
 
 
 class _JobFailed(Exception):
@@ -74,12 +93,15 @@ def _run_together(db: Database, jobs: list[_Job]) -> list[Outcome]:
 def _run_isolated(db: Database, jobs: list[_Job]) -> list[Outcome]:
     """Every job in its own savepoint: a failing one is undone alone, the others stay."""
     outcomes: list[Outcome] = []
+    pending = _pending()
     for job in jobs:
         db.conn.execute("SAVEPOINT travail")
+        asked = len(pending)
         try:
             outcomes.append((job, job.fn(db), None))
         except Exception as exc:
             db.conn.execute("ROLLBACK TO travail")
+            del pending[asked:]
             outcomes.append((job, None, exc))
         db.conn.execute("RELEASE travail")
     return outcomes
@@ -113,7 +135,7 @@ class Store:
 
     def open(self) -> None:
         """Open the writer connection, check the file, migrate; DatabaseError on a damaged file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new folder: the owner's only
         self._writer.start()
         self._ready.wait()
         if self._startup_error is not None:
@@ -174,6 +196,7 @@ class Store:
         return fn(db)
 
     def _run(self) -> None:
+        _writer.pending = []
         try:
             db = connect(self.path)
             quick_check(db, self.path)
@@ -208,15 +231,28 @@ class Store:
         if not jobs:
             return
         try:
-            self._answer(self._transaction(db, jobs, isolated=False))
+            outcomes = self._transaction(db, jobs, isolated=False)
         except _JobFailed:
             # Rare: replay the group with one savepoint per job, so that only the failing one is undone.
             try:
-                self._answer(self._transaction(db, jobs, isolated=True))
+                outcomes = self._transaction(db, jobs, isolated=True)
             except Exception as exc:
-                self._answer([(job, None, exc) for job in jobs])
+                outcomes = [(job, None, exc) for job in jobs]
         except Exception as exc:
-            self._answer([(job, None, exc) for job in jobs])
+            outcomes = [(job, None, exc) for job in jobs]
+        self._after_commit(db)
+        self._answer(outcomes)
+
+    @staticmethod
+    def _after_commit(db: Database) -> None:
+        """Run what the committed jobs asked for with `after_commit`, outside any transaction."""
+        pending = _pending()
+        asked, pending[:] = list(pending), []
+        for fn in asked:
+            try:
+                fn(db)
+            except Exception:
+                log.exception("travail après validation en échec")
 
     @staticmethod
     def _transaction(db: Database, jobs: list[_Job], isolated: bool) -> list[Outcome]:
@@ -224,12 +260,15 @@ class Store:
 
         Jobs are functions of the database: running them again after a rollback is safe.
         """
+        pending = _pending()
+        pending.clear()
         db.conn.execute("BEGIN IMMEDIATE")
         try:
             outcomes = _run_isolated(db, jobs) if isolated else _run_together(db, jobs)
             db.conn.execute("COMMIT")
         except BaseException:
             db.rollback()
+            pending.clear()
             raise
         return outcomes
 

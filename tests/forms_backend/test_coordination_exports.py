@@ -105,6 +105,8 @@ def test_pseudonymised_export_has_no_name_contact_or_free_text(tracking: Trackin
         assert personal not in header
     assert "Adresse électronique" not in header and "Présentation ou précisions" not in header
     assert "Référent tuteur" not in header and "Diplôme préparé" not in header
+    assert "Structure du référent" not in header  # typed freely by the coordinators: erased by the purge too
+    assert "Date de rupture" not in header  # the purge keeps only its month
     row = dict(zip(header, table[1], strict=True))
     assert row["Département"] == "62"
     assert row["Année de naissance"].isdigit()

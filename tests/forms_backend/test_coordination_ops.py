@@ -24,10 +24,13 @@ from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
 from forms_backend.cli import main
+from forms_backend.coordination import exports
 from forms_backend.db.connection import connect, migrate
 from forms_backend.db.migrations import LATEST_VERSION
-from forms_backend.db.purge import months_before, unclassified_columns
+from forms_backend.db.purge import ANONYMISED, months_before, situation_tables, unclassified_columns
+from forms_backend.db.table import EXPORT_COLUMNS
 from forms_backend.errors import SettingsError
+from forms_backend.public.layouts import build_forms
 from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
 from tests.conftest import ROOT
@@ -165,8 +168,8 @@ def test_purge_anonymises_inactive_situations_keeps_categories_and_deletes_old_a
             "",
             None,
             f"{datetime.now(UTC).year - 1}-03",
-            "CFA de démonstration",
-            "CAP Cuisine",
+            "",
+            "",
             "3",
             "hotellerie-restauration",
             "commun-accord",
@@ -187,7 +190,7 @@ def test_purge_anonymises_inactive_situations_keeps_categories_and_deletes_old_a
             None,
             "sans-activite",
             "infra-3",
-            "Centre social de démonstration",
+            "",
             "centre-social",
         )
     ]
@@ -205,6 +208,7 @@ def test_purge_anonymises_inactive_situations_keeps_categories_and_deletes_old_a
         "Yanis",
         "Awa Diallo",
         "A quitté le lycée",
+        "Centre social de démonstration",
     ):
         assert personal.encode() not in raw, personal
 
@@ -212,11 +216,65 @@ def test_purge_anonymises_inactive_situations_keeps_categories_and_deletes_old_a
     assert "anonymisées : 0\n" in capsys.readouterr().out
 
 
-def test_purge_classifies_every_column_of_every_situation_table(tmp_path: Path) -> None:
+# A field typed as text whose value is a checked code, not a free text (7 digits and a letter).
+CODES = {"cfa_uai"}
+# What the coordinators type freely on a situation's page: the tutor's name and structure, the notes.
+TYPED_BY_COORDINATORS = {"referent_nom", "referent_structure", "texte"}
+# Shown in the pseudonymised export reduced as the purge reduces them (year of birth, département).
+REDUCED = {"annee": "situations.date_naissance", "departement": "situations.code_postal"}
+
+
+def export_sources() -> dict[str, set[str]]:
+    """Each column of the exports' SELECT → the `table.colonne` it reads."""
+    tables = {
+        "s": "situations",
+        "r": "rapports_rupture",
+        "o": "orientations",
+        "m": "rupture_motifs",
+        "b": "orientation_besoins",
+        "x": "situation_solutions",
+    }
+    return {
+        name: {f"{tables[alias]}.{column}" for alias, column in re.findall(r"\b([srombx])\.(\w+)", sql)}
+        for sql, name in zip(EXPORT_COLUMNS, exports.NAMES, strict=True)
+    }
+
+
+def test_purge_classifies_every_column_and_agrees_with_the_pseudonymised_export(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
     db = connect(tmp_path / "schema.db")
     migrate(db, tmp_path / "schema.db")
+    anonymised = {f"{table}.{column}" for table, columns in ANONYMISED.items() for column in columns}
+    tables = situation_tables(db)
 
     assert unclassified_columns(db) == []
+    sources = export_sources()
+    for header, source, kind, personal in exports.COLUMNS:
+        if personal:
+            kept = sources[source] - anonymised
+            assert not kept, f"« {header} » est personnelle dans l'export, mais la purge garde {kept}"
+        elif kind in REDUCED:
+            assert sources[source] == {REDUCED[kind]}, header
+            table, column = REDUCED[kind].split(".")
+            assert ANONYMISED[table][column].startswith(f"substr({column}, 1, "), header
+        else:
+            shown = sources[source] & anonymised
+            assert not shown, f"« {header} » : l'export pseudonymisé montre {shown}, que la purge efface"
+    free_text = {
+        "description" if champ.name == "situation" else champ.name
+        for form in build_forms(catalogue).values()
+        for section in form.sections
+        for champ in section.champs
+        if champ.kind in ("text", "textarea") and champ.name not in CODES
+    }
+    free_text |= TYPED_BY_COORDINATORS
+    columns = {
+        f"{t}.{c}" for t in tables for (c,) in db.execute(f"SELECT name FROM pragma_table_info('{t}')")
+    }
+    typed = {column for column in columns if column.split(".")[1] in free_text}
+    assert {column.split(".")[1] for column in typed} == free_text  # each free text has its column
+    assert typed - anonymised == set(), "texte libre gardé par la purge"
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_reports_that_got_their_303_survive_a_sigkill(tmp_path: Path) -> None:
     assert cut_off[0] >= 1, "le serveur doit être tué pendant que des envois sont en cours"
 
     with live_server(tmp_path) as restarted:
-        assert httpx.get(f"{restarted.url}/sante").json()["base"] == "ok"
+        assert httpx.get(f"{restarted.url}/sante").json() == {"statut": "ok"}
     with sqlite3.connect(tmp_path / "partaj.db") as conn:
         stored = dict(conn.execute("SELECT reference, nom FROM situations").fetchall())
         integrity = conn.execute("PRAGMA integrity_check").fetchall()

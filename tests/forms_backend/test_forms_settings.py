@@ -151,6 +151,6 @@ def test_asgi_module_builds_the_app_from_the_environment(
     asgi = importlib.import_module("forms_backend.asgi")
 
     with TestClient(asgi.app) as client:
-        assert client.get("/sante").json()["base"] == "ok"
+        assert client.get("/sante").json() == {"statut": "ok"}
     assert (tmp_path / "asgi.db").exists()
     sys.modules.pop("forms_backend.asgi", None)
