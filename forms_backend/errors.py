@@ -61,3 +61,14 @@ class TrackingError(BackendError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class FormRefused(BackendError):
+    """A form body no page of ours sends (not in UTF-8, a single-valued field twice): 400 and its French page
+    (`web.pages.backend_error`); nothing is read from it, nothing stored."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

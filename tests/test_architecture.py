@@ -26,7 +26,7 @@ DB_MAY_IMPORT = (
 )
 # The features of the backend, one folder each, and the layers below them that must not import them.
 FEATURES = ("public", "accounts", "coordination", "cli")
-SHARED = ("settings", "errors", "clock", "vocabulary", "services", "web", "db")
+SHARED = ("settings", "errors", "clock", "vocabulary", "services", "mail", "web", "db")
 SQL = re.compile(
     r"\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\[?\w+\]?\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER)|"
     r"DROP\s+(TABLE|INDEX|TRIGGER)|ALTER\s+TABLE|PRAGMA\s)"

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from forms_backend.accounts import guard
+from forms_backend.accounts import alerts, guard
 from forms_backend.accounts import rules as accounts
 from forms_backend.accounts.auth import (
     BACK_OFFICE_HEADERS,
@@ -36,10 +36,10 @@ from forms_backend.accounts.auth import (
 from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
-from forms_backend.public import notifications
 from forms_backend.services import Services, services
 from forms_backend.vocabulary import AuditAction, AuditResult
 from forms_backend.web import csrf
+from forms_backend.web.forms import clean_text, single
 from forms_backend.web.pages import render
 from forms_backend.web.security import cross_site
 
@@ -291,11 +291,14 @@ async def login(request: Request) -> Response:
     cookie = csrf.cookie_of(request, svc.settings)
     if cookie is None or not csrf.valid(svc.settings, cookie, form.get(csrf.CSRF_FIELD)):
         return csrf_refused(request)
-    email = str(form.get("email", "")).strip()[:320]
-    password = str(form.get("mot_de_passe", ""))[: accounts.MAX_PASSWORD_LENGTH + 1]
-    suite = safe_next(str(form.get("suite", "")))
+    submitted = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in form}
+    email, email_error = clean_text(single(submitted, "email")[:320])
+    password = single(submitted, "mot_de_passe")[: accounts.MAX_PASSWORD_LENGTH + 1]
+    suite = safe_next(single(submitted, "suite"))
     errors = {}
-    if not email:
+    if email_error:
+        errors["email"] = email_error
+    elif not email:
         errors["email"] = EMPTY_EMAIL
     if not password:
         errors["mot_de_passe"] = EMPTY_PASSWORD
@@ -319,7 +322,7 @@ async def login(request: Request) -> Response:
             headers=headers,
         )
         if result.alert is not None:
-            response.background = notifications.login_alert_task(svc, result.alert, svc.clock())
+            response.background = alerts.login_alert_task(svc, result.alert, svc.clock())
         return response
     response = RedirectResponse(suite, status_code=303, headers=BACK_OFFICE_HEADERS)
     response.set_cookie(

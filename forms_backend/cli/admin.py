@@ -1,8 +1,9 @@
 """Administration commands: `users add|list|disable|enable|passwd`, `purge [--dry-run]`, `backup DEST`.
 
 They open the database like the server does (check, migrations) and write through one `Store` writer. The
-server may be running: their connection never checkpoints the WAL itself (the server's writer does), which keeps
-SQLite 3.40's WAL-reset race out of reach. Errors are typed exceptions; `cli.main` prints them.
+server may be running: their connection leaves the WAL's automatic checkpoints to the server's writer, which keeps
+SQLite 3.40's WAL-reset race out of reach; the one exception is the purge's final truncating checkpoint, which
+takes the writer lock first (`db.purge`). Errors are typed exceptions; `cli.main` prints them.
 """
 
 from __future__ import annotations
@@ -186,9 +187,10 @@ def run_purge(args: argparse.Namespace) -> int:
         )
         print(f"Entrées du journal d'audit de plus de 12 mois supprimées : {report.audit_entries}")
         print(f"Sessions expirées supprimées : {report.sessions}")
+        print(f"Journal WAL vidé : {'oui' if report.wal.emptied else 'non'}")
     for column in report.unclassified:
         print(
-            f"attention : colonne {column} non classée par la purge (à déclarer dans forms_backend/purge.py) : "
+            f"attention : colonne {column} non classée par la purge (à déclarer dans forms_backend/db/purge.py) : "
             "elle n'est pas anonymisée",
             file=sys.stderr,
         )

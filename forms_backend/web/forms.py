@@ -22,7 +22,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.fr import siret
 
-from forms_backend.errors import BackendError
+from forms_backend.errors import FormRefused
 
 REQUIRED = "Ce champ est obligatoire."
 REQUIRED_CHOICE = "Choisissez une réponse dans la liste."
@@ -84,17 +84,6 @@ _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 _UAI = re.compile(r"^[0-9]{7}[A-Z]$")
 _FRENCH_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
-
-
-class FormRefused(BackendError):
-    """A form body no page of ours sends (not in UTF-8, a single-valued field twice): 400 and its French page
-    (`web.pages.backend_error`); nothing is read from it, nothing stored."""
-
-    status_code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

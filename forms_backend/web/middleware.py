@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from forms_backend.errors import BodyTooLarge
-from forms_backend.web.forms import BAD_CHARSET, BAD_ENCODING, FormRefused
+from forms_backend.errors import BodyTooLarge, FormRefused
+from forms_backend.web.forms import BAD_CHARSET, BAD_ENCODING
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks

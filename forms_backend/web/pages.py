@@ -13,10 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from forms_backend.errors import BackendError, BodyTooLarge, SituationNotFound
+from forms_backend.errors import BackendError, BodyTooLarge, FormRefused, SituationNotFound
 from forms_backend.vocabulary import AuditAction, AuditResult
 from forms_backend.web.audit import log as log_audit
-from forms_backend.web.forms import FormRefused
 
 log = logging.getLogger("partaj.formulaires")
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"

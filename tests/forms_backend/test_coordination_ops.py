@@ -121,7 +121,8 @@ def test_purge_anonymises_inactive_situations_keeps_categories_and_deletes_old_a
     assert re.fullmatch(
         "Situations sans activité depuis 24 mois \\(avant le \\d\\d/\\d\\d/\\d{4}\\) anonymisées : 62\n"
         "Entrées du journal d'audit de plus de 12 mois supprimées : 3\n"
-        "Sessions expirées supprimées : 0\n",
+        "Sessions expirées supprimées : 0\n"
+        "Journal WAL vidé : oui\n",
         out,
     ), out
     year = str(datetime.now(UTC).year - 19)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from forms_backend.web.forms import FIELD_TWICE
 from tests.forms_backend.conftest import (
     VALID,
     count,
@@ -179,6 +180,20 @@ def test_login_form_not_in_utf8_is_refused(tracking: Tracking) -> None:
 
     assert response.status_code == 400
     assert error_page(response.text) == ("Demande invalide", BAD_ENCODING)
+
+
+@pytest.mark.parametrize("field", ["email", "mot_de_passe", "suite"])
+def test_login_field_sent_twice_is_refused(tracking: Tracking, field: str) -> None:
+    page = tracking.client.get("/coordination/connexion")
+    before = tracking.audit()
+    pairs = [("csrf_token", hidden(page.text, "csrf_token")), ("email", COORD_A), ("mot_de_passe", "x" * 12)]
+    pairs += [(field, "/coordination/" if field == "suite" else "autre")] * 2
+
+    response = post_raw(tracking.client, "/coordination/connexion", urlencode(pairs).encode(), URLENCODED)
+
+    assert response.status_code == 400
+    assert error_page(response.text) == ("Demande invalide", FIELD_TWICE)
+    assert tracking.audit() == before
 
 
 def test_real_server_refuses_a_body_not_in_utf8_and_reads_a_utf8_one(tmp_path: Path) -> None:
