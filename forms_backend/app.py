@@ -6,6 +6,7 @@ table and fails on a `/coordination/` endpoint that is not (the login page excep
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -140,3 +141,12 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starle
     )
     app.state.services = svc
     return app
+
+
+def settle_memory() -> None:
+    """Once the app is built, before serving: move everything alive now (catalogue, templates, modules) out of
+    the garbage collector's reach, so that each collection only walks what requests create (gc.freeze). On the
+    submissions bench this cuts about a tenth of each request's time. For a server process, not for tests that
+    build many apps."""
+    gc.collect()
+    gc.freeze()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import uvicorn
 
-from forms_backend.app import create_app
+from forms_backend.app import create_app, settle_memory
 from forms_backend.cli import admin as cli_admin
 from forms_backend.cli import export
 from forms_backend.db import accounts as accounts_db
@@ -43,6 +43,7 @@ def serve(args: argparse.Namespace) -> None:
     if args.db is not None:
         settings = settings.but(db_path=args.db)
     app = create_app(settings)
+    settle_memory()
     if app.state.services.store.read_sync(accounts_db.count_accounts) == 0:
         print(cli_admin.first_account_hint(settings.db_path), file=sys.stderr, flush=True)
     log = logging.getLogger("partaj")

@@ -7,8 +7,9 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -35,6 +36,7 @@ from forms_backend.web.security import (
 
 log = logging.getLogger("partaj.formulaires")
 MAX_FIELDS = 120
+URLENCODED = "application/x-www-form-urlencoded"
 RECEIPT_MAX_AGE = 2 * 3600
 NO_STORE = {"cache-control": "no-store"}
 PAGE_TOO_OLD = (
@@ -104,6 +106,17 @@ def _decoy_receipt(svc: Services, source: str, territoire: str) -> situations.Re
 
 
 async def _read_form(request: Request) -> FormData:
+    """The submitted fields. A URL-encoded body (what browsers send) is parsed by `parse_qsl`, about twice as
+    fast as the streaming parser; its bytes were already read whole and checked by `BodyLimitMiddleware`."""
+    if request.headers.get("content-type", "").partition(";")[0].strip().lower() == URLENCODED:
+        fields: list[tuple[str, str | UploadFile]] = []
+        try:
+            fields.extend(
+                parse_qsl((await request.body()).decode(), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+            )
+        except ValueError as exc:
+            raise HTTPException(400, "champs") from exc
+        return FormData(fields)
     # A field may use the whole body limit: an over-long text gets its 422 message, not a bare 400.
     limit = services(request).settings.max_body_bytes
     return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=limit)

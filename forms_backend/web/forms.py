@@ -171,6 +171,9 @@ def clean_text(raw: str, multiline: bool = False) -> tuple[str, str | None]:
     """A typed text as it is kept: NFC, line breaks as `\\n` (multi-line) or refused (one line), spaces and
     invisible characters trimmed at the edges; with the message of its refusal (controls, bidirectional
     overrides and isolates), or None. "Required" is judged on what this returns."""
+    if raw.isascii() and raw.isprintable():
+        # Most answers: already NFC, no control, no line break, no invisible character; only spaces to trim.
+        return raw.strip(), None
     value = unicodedata.normalize("NFC", raw)
     if multiline:
         value = _LINE_BREAK.sub("\n", value)
@@ -232,36 +235,40 @@ def _check_text(champ: Champ, value: str) -> tuple[Any, str | None]:
 
 def validate(form: Formulaire, submitted: Mapping[str, Sequence[str]], today: date) -> Result:
     """Check every field, then the form's cross-field rules; return all errors at once."""
-    result = Result(values={})
+    values: dict[str, str | list[str]] = {}
+    errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
+    # The loop runs for every field of every submission: names and kinds are read once per field.
     for champ in form.champs:
-        raw = list(submitted.get(champ.name, ()))
-        if champ.multiple:
-            chosen = list(dict.fromkeys(v for v in raw if v))
-            result.values[champ.name] = chosen
+        name, kind = champ.name, champ.kind
+        if kind == "checkboxes":
+            chosen = list(dict.fromkeys(v for v in submitted.get(name, ()) if v))
+            values[name] = chosen
             if any(v not in champ.allowed for v in chosen):
-                result.errors[champ.name] = UNKNOWN_CHOICE
+                errors[name] = UNKNOWN_CHOICE
             elif champ.required and not chosen:
-                result.errors[champ.name] = REQUIRED_MULTI
-            cleaned[champ.name] = sorted(chosen)
+                errors[name] = REQUIRED_MULTI
+            cleaned[name] = sorted(chosen)
             continue
-        value, error = clean_text(single(submitted, champ.name), multiline=champ.kind == "textarea")
-        result.values[champ.name] = value
-        if champ.kind == "checkbox":
-            cleaned[champ.name] = 1 if value == CHECKED else 0
+        typed = single(submitted, name)
+        value, error = clean_text(typed, multiline=kind == "textarea") if typed else ("", None)
+        values[name] = value
+        if kind == "checkbox":
+            cleaned[name] = 1 if value == CHECKED else 0
             continue
         if error:
-            result.errors[champ.name] = error
-            cleaned[champ.name] = None
+            errors[name] = error
+            cleaned[name] = None
             continue
         if not value:
             if champ.required:
-                result.errors[champ.name] = REQUIRED_CHOICE if champ.kind in ("select", "radio") else REQUIRED
-            cleaned[champ.name] = None
+                errors[name] = REQUIRED_CHOICE if kind in ("select", "radio") else REQUIRED
+            cleaned[name] = None
             continue
-        cleaned[champ.name], error = _check_text(champ, value)
+        cleaned[name], error = _check_text(champ, value)
         if error:
-            result.errors[champ.name] = error
+            errors[name] = error
+    result = Result(values=values, errors=errors)
     for rule in form.rules:
         rule(cleaned, result.errors, today)
     if not result.errors:

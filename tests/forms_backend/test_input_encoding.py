@@ -218,3 +218,18 @@ def test_real_server_refuses_a_body_not_in_utf8_and_reads_a_utf8_one(tmp_path: P
         receipt_reference(utf8)
         with sqlite3.connect(server.db_path) as conn:
             assert conn.execute("SELECT nom FROM situations").fetchall() == [("Café",)]
+
+
+@pytest.mark.parametrize("content_type", [URLENCODED, "multipart/form-data; boundary=frontiere"])
+def test_public_form_with_too_many_fields_is_refused_and_stores_nothing(
+    client: TestClient, tmp_path: Path, content_type: str
+) -> None:
+    data = form_fields(client, "rupture")
+    extra = {f"champ{n}": "x" for n in range(130)}
+    body = encoded({**data, **extra}) if content_type == URLENCODED else multipart({**data, **extra}, {})
+
+    response = post_raw(client, "/formulaires/rupture", body, content_type)
+
+    assert response.status_code == 400
+    assert error_page(response.text)[0] == "Demande invalide"
+    assert count(tmp_path / "partaj.db") == 0
