@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -105,18 +105,33 @@ def _decoy_receipt(svc: Services, source: str, territoire: str) -> situations.Re
     return situations.Receipt(reference(source, year, number), source, territoire)
 
 
-async def _read_form(request: Request) -> FormData:
-    """The submitted fields. A URL-encoded body (what browsers send) is parsed by `parse_qsl`, about twice as
-    fast as the streaming parser; its bytes were already read whole and checked by `BodyLimitMiddleware`."""
-    if request.headers.get("content-type", "").partition(";")[0].strip().lower() == URLENCODED:
-        fields: list[tuple[str, str | UploadFile]] = []
-        try:
-            fields.extend(
-                parse_qsl((await request.body()).decode(), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+def url_encoded_fields(text: str) -> list[tuple[str, str | UploadFile]]:
+    """The `(name, value)` pairs of a URL-encoded body, as `parse_qsl(text, keep_blank_values=True)` reads them,
+    about twice as fast (most values have nothing to unquote); ValueError past `MAX_FIELDS` pairs."""
+    pairs = text.split("&")
+    if len(pairs) > MAX_FIELDS:
+        raise ValueError("trop de champs")
+    fields: list[tuple[str, str | UploadFile]] = []
+    for pair in pairs:
+        if pair:
+            name, _, value = pair.partition("=")
+            fields.append(
+                (
+                    unquote_plus(name) if "%" in name or "+" in name else name,
+                    unquote_plus(value) if "%" in value or "+" in value else value,
+                )
             )
+    return fields
+
+
+async def _read_form(request: Request) -> FormData:
+    """The submitted fields. A URL-encoded body (what browsers send) is read by `url_encoded_fields`: its bytes
+    were already read whole and checked to be UTF-8 by `BodyLimitMiddleware`."""
+    if request.headers.get("content-type", "").partition(";")[0].strip().lower() == URLENCODED:
+        try:
+            return FormData(url_encoded_fields((await request.body()).decode()))
         except ValueError as exc:
             raise HTTPException(400, "champs") from exc
-        return FormData(fields)
     # A field may use the whole body limit: an over-long text gets its 422 message, not a bare 400.
     limit = services(request).settings.max_body_bytes
     return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=limit)

@@ -9,12 +9,13 @@ import re
 import sqlite3
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from forms_backend.public.handlers import url_encoded_fields
 from forms_backend.web.forms import FIELD_TWICE
 from tests.forms_backend.conftest import (
     VALID,
@@ -233,3 +234,16 @@ def test_public_form_with_too_many_fields_is_refused_and_stores_nothing(
     assert response.status_code == 400
     assert error_page(response.text)[0] == "Demande invalide"
     assert count(tmp_path / "partaj.db") == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nom=Martin&prenom=L%C3%A9a&motifs=a&motifs=b",
+        "a=1&&b=&c&d=x%3Dy&e+f=g+h&%2B=%26",
+        "commune=Saint-Omer&situation=Ligne+1%0D%0ALigne+2",
+        "",
+    ],
+)
+def test_url_encoded_fields_read_like_parse_qsl(text: str) -> None:
+    assert url_encoded_fields(text) == parse_qsl(text, keep_blank_values=True)
