@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import html
 import os
 import re
@@ -13,12 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app, load_forms_catalogue
@@ -307,3 +311,42 @@ def years_ago(years: int, on: date = TODAY) -> date:
         return on.replace(year=on.year - years)
     except ValueError:
         return on.replace(year=on.year - years, day=28)
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives: (sender, recipients, message)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [message for _, _, message in self.received]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, and what it received."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def clock() -> Any:
+    """The app's clock, moved by hand (`services.clock`): a `coordination.FakeClock`."""
+    # coordination.py imports this conftest: its clock is imported when the fixture runs.
+    from tests.forms_backend.coordination import FakeClock
+
+    return FakeClock()

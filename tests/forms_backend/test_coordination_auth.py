@@ -57,11 +57,6 @@ async def probe(request: Request) -> Response:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def app(settings: Settings, catalogue: Catalogue, clock: FakeClock) -> Starlette:
     application = create_app(settings, catalogue)
     application.state.services.clock = clock

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import os
 import re
@@ -11,15 +9,11 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
 from forms_backend.app import create_app
@@ -35,6 +29,7 @@ from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
 from tests.conftest import ROOT
 from tests.forms_backend.conftest import (
+    Inbox,
     post_form,
     receipt_reference,
     start_server,
@@ -364,31 +359,6 @@ def test_backup_of_a_running_server_is_checked_never_overwritten_and_restores(tm
 
 
 # --- e-mail ----------------------------------------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def test_new_situation_mails_the_territory_coordinators_a_link_and_no_personal_data(

@@ -3,14 +3,9 @@ per run of failures, neither password nor client address in it."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -18,6 +13,7 @@ from forms_backend.accounts import rules as accounts
 from forms_backend.app import create_app
 from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
+from tests.forms_backend.conftest import Inbox
 from tests.forms_backend.coordination import FakeClock, audit_actions, create_account, login
 from tests.loopback import free_port
 
@@ -25,40 +21,10 @@ WRONG = "mauvais mot de passe"
 STRANGER = "198.51.100.9"
 
 
-class Inbox:
-    """An aiosmtpd handler keeping what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append(message)
-        return "250 OK"
-
-
 @pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    received = Inbox()
-    port = free_port()
-    controller = Controller(received, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield received, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(settings: Settings, catalogue: Catalogue, clock: FakeClock, inbox: tuple[Inbox, int]) -> Starlette:
-    smtp = settings.but(smtp_host="127.0.0.1", smtp_port=inbox[1], smtp_from="partaj@example.fr")
-    application = create_app(smtp, catalogue)
+def app(settings: Settings, catalogue: Catalogue, clock: FakeClock, smtp: tuple[Inbox, int]) -> Starlette:
+    mailing = settings.but(smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_from="partaj@example.fr")
+    application = create_app(mailing, catalogue)
     application.state.services.clock = clock
     create_account(application.state.services.store, "anne@example.fr", "coordinateur", ["arras"])
     return application
@@ -71,17 +37,17 @@ def stranger(app: Starlette) -> Iterator[TestClient]:
 
 
 def test_a_run_of_failures_from_an_unknown_browser_mails_the_owner_once(
-    stranger: TestClient, inbox: tuple[Inbox, int], clock: FakeClock, settings: Settings
+    stranger: TestClient, smtp: tuple[Inbox, int], clock: FakeClock, settings: Settings
 ) -> None:
-    received = inbox[0].received
+    inbox = smtp[0]
     for _ in range(4):
         login(stranger, "anne@example.fr", WRONG)
-    assert received == []
+    assert inbox.messages == []
 
     login(stranger, "anne@example.fr", WRONG)
 
-    assert len(received) == 1
-    message = received[0]
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
     assert (message["From"], message["To"]) == ("partaj@example.fr", "anne@example.fr")
     assert message["Subject"] == "PARTAJ : échecs de connexion à votre compte"
     body = message.get_content().replace("\r\n", "\n")
@@ -97,16 +63,16 @@ def test_a_run_of_failures_from_an_unknown_browser_mails_the_owner_once(
     for _ in range(10):  # the same run goes on: no other mail
         clock.advance(minutes=16)
         login(stranger, "anne@example.fr", WRONG)
-    assert len(received) == 1
+    assert len(inbox.messages) == 1
     clock.advance(hours=2)  # forgotten: a new run is told again
     for _ in range(5):
         login(stranger, "anne@example.fr", WRONG)
-    assert len(received) == 2
+    assert len(inbox.messages) == 2
     assert [a[1] for a in audit_actions(settings.db_path)].count("ralentissement") == 2
 
 
 def test_no_mail_for_an_unknown_address_a_deactivated_account_nor_the_owners_own_browser(
-    app: Starlette, stranger: TestClient, inbox: tuple[Inbox, int], clock: FakeClock
+    app: Starlette, stranger: TestClient, smtp: tuple[Inbox, int], clock: FakeClock
 ) -> None:
     store = app.state.services.store
     create_account(store, "bob@example.fr", "coordinateur", ["arras"])
@@ -119,7 +85,7 @@ def test_no_mail_for_an_unknown_address_a_deactivated_account_nor_the_owners_own
     for _ in range(5):
         login(owner, "anne@example.fr", WRONG)
 
-    assert inbox[0].received == []
+    assert smtp[0].received == []
 
 
 def test_login_alert_failure_is_logged_without_the_address(

@@ -36,11 +36,6 @@ YEAR = 365 * 24 * 3600
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def app(settings: Settings, catalogue: Catalogue, clock: FakeClock) -> Starlette:
     application = create_app(settings, catalogue)
     application.state.services.clock = clock

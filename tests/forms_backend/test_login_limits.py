@@ -37,11 +37,6 @@ BUSY = "Le service de connexion est très sollicité. Réessayez dans quelques s
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def app(settings: Settings, catalogue: Catalogue, clock: FakeClock) -> Starlette:
     application = create_app(settings, catalogue)
     application.state.services.clock = clock
