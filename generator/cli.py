@@ -1,14 +1,16 @@
-"""Command line: `python -m generator check|build|schemas`."""
+"""Command line: `python -m generator check|build|schemas|communes`."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import time
 from pathlib import Path
 
 from generator.catalogue import DEFAULT_FRESHNESS_MONTHS, load_catalogue
-from generator.errors import BuildError, ContentError
+from generator.communes import DEFAULT_OUT, parse_departements, write_referential
+from generator.errors import BuildError, ContentError, ReferentialError
 from generator.jsonschema import write_schemas
 
 
@@ -29,7 +31,29 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("site"), help="dossier du site produit"
     )
     sub.add_parser("schemas", help="régénérer les schémas JSON des fichiers YAML (dossier schemas/)")
+    communes = sub.add_parser("communes", help="extraire le référentiel des communes du paquet npm déballé")
+    communes.add_argument("--from", dest="source", type=Path, required=True, help="dossier du paquet déballé")
+    communes.add_argument(
+        "--departements", default="59,62", help="départements couverts, séparés par des virgules"
+    )
+    communes.add_argument("--out", type=Path, default=DEFAULT_OUT, help="fichier JSON produit")
+    communes.add_argument(
+        "--date", type=datetime.date.fromisoformat, default=None, help="date d'extraction (AAAA-MM-JJ)"
+    )
     return parser
+
+
+def _communes(args: argparse.Namespace) -> int:
+    try:
+        written = write_referential(args.source, parse_departements(args.departements), args.out, args.date)
+    except ReferentialError as exc:
+        print(f"échec de l'extraction : {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(
+        f"{len(written[key])} {key}" for key in ("communes", "anciennes", "epci", "arrondissements")
+    )
+    print(f"écrit : {args.out} ({counts}, {args.out.stat().st_size} octets)", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_schemas(Path("schemas")):
             print(f"écrit : {path}")
         return 0
+    if args.command == "communes":
+        return _communes(args)
     catalogue = load_catalogue(args.data, args.content, freshness_months=args.fraicheur)
     for problem in catalogue.problems:
         print(problem.format())

@@ -36,3 +36,7 @@ class ContentError(Exception):
 
 class BuildError(Exception):
     """Raised when the static site cannot be built (mkdocs or the search indexer failed)."""
+
+
+class ReferentialError(Exception):
+    """Raised when the communes referential (the npm package's files or the extracted file) is unusable."""
