@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from generator.checks import months_between, problem_at, show_loc, unknown_reference, validation_problems
 from generator.content import check_pages
-from generator.errors import ContentError, Problem, Severity
+from generator.errors import ContentError, Problem, ReferentialError, Severity
 from generator.loader import Document, Loc, parse_file
+from generator.places import Places, load_places
 from generator.schema import (
     KINDS,
     ChiffresFile,
@@ -28,6 +29,7 @@ from generator.schema import (
     Territoire,
     TerritoiresFile,
 )
+from generator.territories import Routing, build_routing, check_perimeters
 
 DEFAULT_FRESHNESS_MONTHS = 12
 
@@ -43,6 +45,8 @@ class Catalogue:
     structures: dict[str, Structure] = field(default_factory=dict)
     outils: dict[str, Outil] = field(default_factory=dict)
     chiffres: ChiffresFile | None = None
+    places: Places | None = None
+    routing: Routing | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -59,6 +63,10 @@ class Catalogue:
             if entry.id == value:
                 return entry.libelle
         return value
+
+    def territory_of(self, insee: str) -> str | None:
+        """Id of the territory of the commune `insee` by the perimeters, or None (see `territories.py`)."""
+        return self.routing.territory_of(insee) if self.routing else None
 
     def choices(self, nomenclature: str) -> list[tuple[str, str]]:
         """(id, label) pairs of a nomenclature, in file order."""
@@ -119,6 +127,29 @@ class _Loader:
                 )
             self.cat.territoires[territoire.id] = territoire
             self.check_freshness(doc, ("territoires", i, "date_maj"), territoire.date_maj)
+            if territoire.perimetre:
+                loc = ("territoires", i, "perimetre", "date_maj")
+                self.check_freshness(doc, loc, territoire.perimetre.date_maj)
+        self.load_places(any(t.perimetre for t in parsed.territoires))
+        if self.cat.places is not None:
+            self.problems.extend(check_perimeters(doc, parsed.territoires, self.cat.places))
+            self.cat.routing = build_routing(parsed.territoires, self.cat.places)
+
+    def load_places(self, required: bool) -> None:
+        """The communes referential beside the data (`communes.json`), required when a territory has a
+        perimeter."""
+        path = self.data_dir / "communes.json"
+        if not path.is_file():
+            if required:
+                message = (
+                    "fichier manquant : le référentiel des communes est obligatoire pour les « perimetre »"
+                )
+                self.problems.append(Problem(_shown(path), 1, 1, message))
+            return
+        try:
+            self.cat.places = load_places(path)
+        except ReferentialError as exc:
+            self.problems.append(Problem(_shown(path), 1, 1, str(exc)))
 
     def load_chiffres(self) -> None:
         path = self.data_dir / "chiffres.yaml"

@@ -16,6 +16,7 @@ from generator import labels
 from generator.catalogue import Catalogue
 from generator.escape import Markdown, finalize, html, markdown, search_filter, text, url
 from generator.schema import Dispositif, Fiche, Offre
+from generator.territories import Summary, summary
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -87,6 +88,7 @@ class Renderer:
             modes_mobilisation=labels.MODES_MOBILISATION,
             mobilisateurs=labels.MOBILISATEURS,
             ages=self.pour_qui,
+            nombre=lambda n: f"{n:,}".replace(",", "\u202f"),
         )
         self.fiches = sorted(catalogue.fiches.values(), key=lambda f: (not f.active, f.nom.casefold(), f.id))
         self.dispositifs = sorted(catalogue.dispositifs.values(), key=lambda d: (d.nom.casefold(), d.id))
@@ -295,6 +297,7 @@ class Renderer:
                 front=_listing_front(label, [*fiches[key], *dispositifs[key]]),
                 titre=label,
                 intro=self.territory_intro(key) if folder == "territoires" else "",
+                perimetre=self.perimeter(key) if folder == "territoires" else None,
                 fiches=fiches[key],
                 dispositifs=dispositifs[key],
             )
@@ -317,6 +320,11 @@ class Renderer:
             if territoire.description
             else intro
         )
+
+    def perimeter(self, territoire_id: str) -> Summary | None:
+        if self.cat.routing is None or self.cat.places is None:
+            return None
+        return summary(self.cat.territoires[territoire_id], self.cat.routing, self.cat.places)
 
     def render_search(self) -> None:
         front = {

@@ -5,10 +5,11 @@ Field names follow the data·inclusion schema v1 where a field exists there; dro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from data_inclusion.schema import v1 as di
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from generator.fields import Email, PastDate, Phone, Slug, Url, as_list, choice, nomenclature
 
@@ -185,6 +186,49 @@ class Outil(Model):
     date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
 
 
+class Perimetre(Model):
+    """The places a territory covers, checked against the communes referential (`data/communes.json`)."""
+
+    epci: Annotated[
+        list[Annotated[str, Field(pattern=r"^\d{9}$")]],
+        as_list(),
+        Field(description="SIREN des EPCI (9 chiffres) dont toutes les communes sont du territoire"),
+    ] = []
+    arrondissements: Annotated[
+        list[Annotated[str, Field(pattern=r"^(\d{3}|2[AB]\d|97\d{2})$")]],
+        as_list(),
+        Field(description="Codes des arrondissements (ex. 596) dont toutes les communes sont du territoire"),
+    ] = []
+    communes: Annotated[
+        list[Annotated[str, Field(pattern=r"^(\d{5}|2[AB]\d{3})$")]],
+        as_list(),
+        Field(description="Codes INSEE des communes du territoire (5 caractères)"),
+    ] = []
+    reste: Annotated[
+        bool,
+        Field(description="true : les communes de ses départements qui ne sont dans aucun autre territoire"),
+    ] = False
+    source: Annotated[
+        str,
+        Field(min_length=3, description="D'où vient le périmètre : unité officielle, liste, lien (Markdown)"),
+    ]
+    date_maj: Annotated[PastDate, Field(description="Date de dernière vérification du périmètre")]
+
+    @model_validator(mode="after")
+    def _lists_or_reste(self) -> Self:
+        lists = self.epci or self.arrondissements or self.communes
+        if self.reste and lists:
+            raise PydanticCustomError(
+                "perimetre", "« reste: true » exclut les listes epci, arrondissements et communes"
+            )
+        if not self.reste and not lists:
+            raise PydanticCustomError(
+                "perimetre",
+                "attendu au moins un code dans epci, arrondissements ou communes, ou « reste: true »",
+            )
+        return self
+
+
 class Territoire(Model):
     """A territory (bassin d'emploi or communauté urbaine)."""
 
@@ -195,6 +239,9 @@ class Territoire(Model):
     ]
     departements: Annotated[list[ZoneCode], Field(min_length=1, description="Codes des départements")]
     description: Annotated[str | None, Field(description="Présentation")] = None
+    perimetre: Annotated[
+        Perimetre | None, Field(description="Les communes du territoire (EPCI, arrondissements, communes)")
+    ] = None
     date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
 
 

@@ -42,10 +42,11 @@ date_maj: 2026-11-01
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    """A data folder holding the real nomenclatures and territories and one valid structure."""
+    """A data folder holding the real nomenclatures, territories and communes referential and one valid
+    structure."""
     data = tmp_path / "data"
     data.mkdir()
-    for name in ("nomenclatures.yaml", "territoires.yaml"):
+    for name in ("nomenclatures.yaml", "territoires.yaml", "communes.json"):
         shutil.copyfile(ROOT / "data" / name, data / name)
     (data / "structures").mkdir()
     (data / "structures" / "ma-structure.yaml").write_text(VALID_STRUCTURE, encoding="utf-8")

@@ -15,7 +15,7 @@ from generator.cli import main
 from tests.conftest import ROOT
 from tests.generator.conftest import VALID_DISPOSITIF, VALID_FICHE
 
-TODAY = date(2026, 11, 29)
+TODAY = date(2026, 11, 30)
 FICHE = "data/fiches/ma-fiche.yaml"
 
 
@@ -70,7 +70,7 @@ CASES = [
         "future-date",
         with_line("date_maj: 2026-11-01\n", "date_maj: 2027-01-15\n"),
         f"{FICHE}:7:11: « date_maj » : date dans le futur « 2027-01-15 » : attendu une date passée ou "
-        "aujourd'hui (2026-11-29)",
+        "aujourd'hui (2026-11-30)",
     ),
     (
         "id-differs-from-file",

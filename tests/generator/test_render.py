@@ -25,7 +25,7 @@ def read_front(path: Path) -> dict[str, Any]:
 
 
 def render(data_dir: Path, tmp_path: Path) -> Path:
-    catalogue = load_catalogue(data_dir, None, today=date(2026, 11, 29))
+    catalogue = load_catalogue(data_dir, None, today=date(2026, 11, 30))
     assert catalogue.errors == []
     docs = tmp_path / "docs"
     Renderer(catalogue, docs).render_sheets(0, 1)
@@ -60,7 +60,7 @@ def test_render_coverage_counts_only_current_local_actions(
     write_yaml("fiches/finie.yaml", ended + "active: false\nperiode: 2010–2011\n")
     example = VALID_FICHE.replace("id: ma-fiche", "id: exemple").replace("[valenciennes]", "[arras]")
     write_yaml("fiches/exemple.yaml", example + "exemple: true\n")
-    catalogue = load_catalogue(data_dir, None, today=date(2026, 11, 29))
+    catalogue = load_catalogue(data_dir, None, today=date(2026, 11, 30))
     assert catalogue.errors == []
     docs = tmp_path / "docs"
     Renderer(catalogue, docs).render_coverage()
