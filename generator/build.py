@@ -22,6 +22,7 @@ from generator.catalogue import Catalogue, require_valid
 from generator.charts import chiffres_markdown, draw_all
 from generator.errors import BuildError
 from generator.exports import write_exports
+from generator.quelle_ctl import write_finder
 from generator.reference import field_reference, outils_table
 from generator.render import Renderer
 from generator.search_index import IndexPlugin, PagefindService
@@ -57,6 +58,7 @@ def render_docs(catalogue: Catalogue, content_dir: Path, docs: Path, parallel: b
     }
     renderer = Renderer(catalogue, docs)
     renderer.render_pages(content_dir, extras)
+    write_finder(renderer, docs)
     if parallel:
         _RENDERER = renderer
         try:

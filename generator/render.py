@@ -309,6 +309,7 @@ class Renderer:
             intro=intro,
             colonne=colonne,
             items=items,
+            quelle_ctl=folder == "territoires" and self.cat.routing is not None,
         )
 
     def territory_intro(self, territoire_id: str) -> Markdown:
