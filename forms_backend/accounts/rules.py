@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
 from forms_backend.errors import AccountError
-from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.vocabulary import AuditAction
 
 ROLES = ("coordinateur", "regional")
 MIN_PASSWORD_LENGTH = 12
@@ -144,16 +144,7 @@ def add_account(
     """Writer job: create the account and audit it."""
     user_id = accounts_db.create_account(db, email, password_hash, role, territoires, now)
     details = {"role": role, "territoires": sorted(set(territoires)), "par": CLI}
-    audit.record(
-        db,
-        user_id=None,
-        email=None,
-        action=AuditAction.COMPTE_CREE,
-        target=email,
-        result=AuditResult.SUCCES,
-        details=details,
-        at=now,
-    )
+    audit.record_command(db, AuditAction.COMPTE_CREE, now, target=email, details=details)
     return user_id
 
 
@@ -164,19 +155,6 @@ def _existing(db: Database, email: str) -> accounts_db.Account:
     return account
 
 
-def _cli_audit(db: Database, action: AuditAction, email: str, now: datetime) -> None:
-    audit.record(
-        db,
-        user_id=None,
-        email=None,
-        action=action,
-        target=email,
-        result=AuditResult.SUCCES,
-        details={"par": CLI},
-        at=now,
-    )
-
-
 def set_active(db: Database, email: str, actif: bool, now: datetime) -> accounts_db.Account:
     """Writer job: reactivate, or deactivate (ending its sessions), an account; audited. Reactivating forgets
     the failures made while it was deactivated: they slow nothing down afterwards."""
@@ -184,7 +162,13 @@ def set_active(db: Database, email: str, actif: bool, now: datetime) -> accounts
     accounts_db.set_active(db, account.id, actif, now)
     if actif:
         accounts_db.clear_all_failures(db, failure_key(account.email))
-    _cli_audit(db, AuditAction.COMPTE_REACTIVE if actif else AuditAction.COMPTE_DESACTIVE, account.email, now)
+    audit.record_command(
+        db,
+        AuditAction.COMPTE_REACTIVE if actif else AuditAction.COMPTE_DESACTIVE,
+        now,
+        target=account.email,
+        details={"par": CLI},
+    )
     return account
 
 
@@ -193,7 +177,7 @@ def change_password(db: Database, email: str, password_hash: str, now: datetime)
     account = _existing(db, email)
     accounts_db.set_password(db, account.id, password_hash, now)
     accounts_db.clear_all_failures(db, failure_key(account.email))
-    _cli_audit(db, AuditAction.MOT_DE_PASSE_CHANGE, account.email, now)
+    audit.record_command(db, AuditAction.MOT_DE_PASSE_CHANGE, now, target=account.email, details={"par": CLI})
     return account
 
 

@@ -29,7 +29,7 @@ from forms_backend.db.purge import purge
 from forms_backend.db.store import Store
 from forms_backend.errors import AccountError
 from forms_backend.settings import Settings
-from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.vocabulary import AuditAction
 
 
 def first_account_hint(db_path: Path) -> str:
@@ -204,16 +204,7 @@ def run_backup(args: argparse.Namespace) -> int:
     with opened(settings) as store:
         details: dict[str, Any] = {"destination": str(args.dest), "par": accounts.CLI}
         store.submit(
-            partial(
-                audit.record,
-                user_id=None,
-                email=None,
-                action=AuditAction.SAUVEGARDE,
-                target=None,
-                result=AuditResult.SUCCES,
-                details=details,
-                at=clock.now(),
-            )
+            partial(audit.record_command, action=AuditAction.SAUVEGARDE, at=clock.now(), details=details)
         ).result()
     print(
         f"Sauvegarde vérifiée (integrity_check : ok) : {report.path} — {report.size} octets, schéma "

@@ -17,7 +17,7 @@ from forms_backend.db import audit
 from forms_backend.db.table import Filters
 from forms_backend.errors import BackendError
 from forms_backend.settings import Settings
-from forms_backend.vocabulary import STATUTS, AuditAction, AuditResult
+from forms_backend.vocabulary import STATUTS, AuditAction
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -34,16 +34,7 @@ def run_export(args: argparse.Namespace) -> int:
     details = {**export.details(), "destination": str(args.out) if args.out else "sortie standard"}
     with opened(settings) as db:
         db.submit(
-            partial(
-                audit.record,
-                user_id=None,
-                email=None,
-                action=AuditAction.EXPORT_CLI,
-                target=None,
-                result=AuditResult.SUCCES,
-                details=details,
-                at=clock.now(),
-            )
+            partial(audit.record_command, action=AuditAction.EXPORT_CLI, at=clock.now(), details=details)
         ).result()
     chunks = export_chunks(settings.db_path, catalogue, settings.tz, export)
     size = 0

@@ -47,6 +47,26 @@ def record(
     )
 
 
+def record_command(
+    db: Database,
+    action: AuditAction,
+    at: datetime,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append the entry of a command-line command (no account): what it did, done."""
+    record(
+        db,
+        user_id=None,
+        email=None,
+        action=action,
+        target=target,
+        result=AuditResult.SUCCES,
+        at=at,
+        details=details,
+    )
+
+
 @dataclass(frozen=True)
 class Entry:
     """One audit entry as the journal page shows it."""

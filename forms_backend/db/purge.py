@@ -27,7 +27,7 @@ from forms_backend.db import audit
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from forms_backend.db.connection import truncate_wal
 from forms_backend.db.store import after_commit
-from forms_backend.vocabulary import AuditAction, AuditResult
+from forms_backend.vocabulary import AuditAction
 
 log = logging.getLogger("partaj")
 
@@ -214,16 +214,7 @@ def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> 
         "entrees_audit_supprimees": deleted,
         "conservation_mois": retention_months,
     }
-    audit.record(
-        db,
-        user_id=None,
-        email=None,
-        action=AuditAction.PURGE,
-        target=None,
-        result=AuditResult.SUCCES,
-        details=details,
-        at=now,
-    )
+    audit.record_command(db, AuditAction.PURGE, now, details=details)
     report = PurgeReport(cutoff, inactive, deleted, sessions, False, unclassified)
     after_commit(partial(_empty_wal, report.wal))
     return report
