@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from forms_backend.accounts import login
+from forms_backend.accounts import guard, login
 from forms_backend.coordination import agenda, journal, situation, table
 from forms_backend.coordination.health import health_details
 from forms_backend.db.store import Store
@@ -140,6 +140,10 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starle
         lifespan=lifespan,
     )
     app.state.services = svc
+    # Login attempts per client address, counted on the app's clock (tests move it).
+    app.state.login_limiter = guard.AttemptLimiter(
+        guard.ATTEMPTS_PER_CLIENT, clock=lambda: svc.clock().timestamp()
+    )
     return app
 
 

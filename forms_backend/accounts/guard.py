@@ -23,12 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from forms_backend.services import Services
 from forms_backend.settings import RateLimit, Settings
 from forms_backend.web.security import RateLimiter, cookie_name, sign, unsign
 
@@ -93,14 +92,9 @@ class AttemptLimiter(RateLimiter):
             hits.pop()
 
 
-def attempt_limiter(request: Request, svc: Services) -> AttemptLimiter:
-    """The app's login limiter, made at its first use; it reads the app's clock (tests move it)."""
-    state = request.app.state
-    limiter = getattr(state, "login_limiter", None)
-    if not isinstance(limiter, AttemptLimiter):
-        limiter = AttemptLimiter(ATTEMPTS_PER_CLIENT, clock=lambda: svc.clock().timestamp())
-        state.login_limiter = limiter
-    return limiter
+def attempt_limiter(request: Request) -> AttemptLimiter:
+    """The app's login limiter, built with the app (`app.create_app`)."""
+    return cast(AttemptLimiter, request.app.state.login_limiter)
 
 
 def client_address(request: Request) -> str:

@@ -309,7 +309,7 @@ async def login(request: Request) -> Response:
     attempt = Attempt(
         email, password, device, guard.client_address(request), session_digest(raw) if raw else None
     )
-    result = await authenticate(svc, attempt, guard.attempt_limiter(request, svc))
+    result = await authenticate(svc, attempt, guard.attempt_limiter(request))
     if result.session_id is None or result.user_id is None:
         headers = {"retry-after": str(result.retry_after)} if result.retry_after else None
         response = _login_page(
