@@ -28,6 +28,7 @@ from forms_backend.public import handlers as public
 from forms_backend.public.layouts import build_forms
 from forms_backend.services import Services
 from forms_backend.settings import Settings
+from forms_backend.web import communes
 from forms_backend.web.health import health
 from forms_backend.web.middleware import (
     BodyLimitMiddleware,
@@ -66,6 +67,7 @@ def routes(site_dir: Path | None) -> list[BaseRoute]:
         Route("/formulaires", lambda request: RedirectResponse("/formulaires/", status_code=308)),
         Route("/formulaires/", public.forms_index, methods=["GET"], name="formulaires"),
         Route("/formulaires/recu", public.receipt_page, methods=["GET"], name="recu"),
+        Route("/formulaires/communes.json", public.communes_list, methods=["GET"], name="communes"),
         Route("/formulaires/rupture", public.form_endpoint("rupture"), methods=["GET", "POST"]),
         Route("/formulaires/orientation", public.form_endpoint("orientation"), methods=["GET", "POST"]),
         Mount("/formulaires/static", StaticFiles(directory=STATIC_DIR), name="static"),
@@ -107,7 +109,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starle
     catalogue = catalogue or load_forms_catalogue(settings)
     guide = settings.site_dir if (settings.site_dir / "index.html").is_file() else None
     hashes = site_script_hashes(guide) if guide else []
-    db = Store(settings.db_path)
+    db = Store(settings.db_path, backfills=communes.backfills(catalogue))
     db.open()
     if db.migrations_applied:
         log.info("migrations appliquées : %s", ", ".join(map(str, db.migrations_applied)))
@@ -119,6 +121,7 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starle
         limiter=RateLimiter(settings.rate_limit),
         templates=make_templates(),
         guide_available=guide is not None,
+        communes=communes.completion_asset(catalogue),
     )
 
     @asynccontextmanager

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 from forms_backend.clock import now
 from forms_backend.db.store import Store
 from forms_backend.settings import Settings
+from forms_backend.web.communes import Asset
 from forms_backend.web.forms import Formulaire
 from forms_backend.web.security import RateLimiter
 from generator.catalogue import Catalogue
@@ -29,6 +30,8 @@ class Services:
     limiter: RateLimiter
     templates: Jinja2Templates
     guide_available: bool
+    # The communes of the completion list (`/formulaires/communes.json`); None without referential.
+    communes: Asset | None = None
     # Every handler reads the time here (reports, sessions, throttling, the audit log): tests replace it.
     clock: Callable[[], datetime] = now
 

@@ -147,13 +147,83 @@ def communes_by_name(places: Places, name: str) -> list[Commune]:
     return [places.communes[code] for code in places.by_name.get(normalise_name(name), ())]
 
 
+def _codes(commune: Commune) -> str:
+    return f"{commune.nom} ({', '.join(commune.codes_postaux)})"
+
+
 def postal_code_error(commune: Commune, postal_code: str) -> str | None:
-    """None when `postal_code` belongs to `commune`, else a French message that lists its postal codes."""
+    """None when `postal_code` belongs to `commune`, else the French message that lists its postal codes:
+    "Le code postal 59300 ne correspond pas à Lille (59000, 59160, 59260, 59777, 59800)"."""
     code = postal_code.strip()
     if code in commune.codes_postaux:
         return None
     if not _POSTAL_CODE.match(code):
         return f"« {code} » n'est pas un code postal : il faut cinq chiffres."
-    expected = ", ".join(commune.codes_postaux)
-    plural = "les codes postaux" if len(commune.codes_postaux) > 1 else "le code postal"
-    return f"Le code postal {code} ne correspond pas à {commune.nom}, qui a {plural} {expected}."
+    return f"Le code postal {code} ne correspond pas à {_codes(commune)}"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a typed commune and postal code designate: a commune of the referential, a commune outside the
+    covered départements (`commune` None, `error` None: kept as typed), or an error message in French."""
+
+    commune: Commune | None
+    nom: str
+    error: str | None = None
+
+
+MAX_LISTED = 8
+
+
+def _official_name(places: Places, typed: str, commune: Commune) -> str:
+    """The name to keep: the commune's own, or the old commune's when that is what was typed ("Lomme")."""
+    key = normalise_name(typed)
+    if key == normalise_name(commune.nom):
+        return commune.nom
+    old = next(
+        (o for o in places.anciennes if o.commune_actuelle == commune.insee and normalise_name(o.nom) == key),
+        None,
+    )
+    return old.nom if old else commune.nom
+
+
+def resolve_commune(places: Places, typed: str, postal_code: str, insee_hint: str = "") -> Resolution:
+    """The commune a person means by `typed` (a name, an old commune's name, any accents or hyphens) and
+    `postal_code` (five digits, already checked). `insee_hint` (the code chosen in the completion list) only
+    settles between homonyms; it is ignored when it names another commune.
+
+    In a covered département the postal code must belong to the commune; outside them any name is accepted
+    (a young person who moved away)."""
+    name, code = typed.strip(), postal_code.strip()
+    candidates = communes_by_name(places, name)
+    matching = sorted(
+        (c for c in candidates if code in c.codes_postaux), key=lambda c: c.insee != insee_hint.strip()
+    )
+    if matching:
+        return Resolution(matching[0], _official_name(places, name, matching[0]))
+    covered = code in places.by_postal_code or code[:2] in places.departements
+    if not covered:
+        return Resolution(None, name)
+    if candidates:
+        shown = []
+        for commune in candidates:
+            official = _official_name(places, name, commune)
+            label = (
+                _codes(commune) if official == commune.nom else f"{official}, aujourd'hui {_codes(commune)}"
+            )
+            shown.append(label)
+        return Resolution(None, name, f"Le code postal {code} ne correspond pas à {' ni à '.join(shown)}")
+    here = communes_by_postal_code(places, code)
+    if not here:
+        return Resolution(
+            None, name, f"Aucune commune du département {code[:2]} n'a le code postal {code} : vérifiez-le."
+        )
+    names = sorted((c.nom for c in here), key=normalise_name)
+    listed = ", ".join(names[:MAX_LISTED]) + (
+        f" et {len(names) - MAX_LISTED} autres" if len(names) > MAX_LISTED else ""
+    )
+    return Resolution(
+        None,
+        name,
+        f"Aucune commune « {name} » n'a le code postal {code} ({listed}) : vérifiez l'orthographe ou le code postal.",
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,18 +19,24 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlite_utils import Database
+
 from forms_backend import clock
 from forms_backend.accounts import rules as accounts
 from forms_backend.app import load_forms_catalogue
 from forms_backend.db import accounts as accounts_db
-from forms_backend.db import audit
+from forms_backend.db import audit, situations
 from forms_backend.db.backup import backup
 from forms_backend.db.connection import leave_checkpoints_to_the_server
+from forms_backend.db.migrations import BACKFILL_COMMUNES
 from forms_backend.db.purge import purge
 from forms_backend.db.store import Store
-from forms_backend.errors import AccountError
+from forms_backend.errors import AccountError, CatalogueError
 from forms_backend.settings import Settings
 from forms_backend.vocabulary import AuditAction
+from forms_backend.web import communes
+
+log = logging.getLogger("partaj")
 
 
 def first_account_hint(db_path: Path) -> str:
@@ -51,10 +58,27 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.but(db_path=args.db) if args.db is not None else settings
 
 
+def _fill_communes(settings: Settings, db: Database) -> None:
+    """Migration 7's data step for a command run first after an upgrade: the catalogue (and its communes
+    referential) is read only then, and only when some situation predates it."""
+    if not situations.has_unlocated(db):
+        return
+    try:
+        catalogue = load_forms_catalogue(settings)
+    except CatalogueError as exc:
+        log.warning("codes INSEE des situations existantes non remplis : %s", exc)
+        return
+    step = communes.backfills(catalogue).get(BACKFILL_COMMUNES)
+    if step is not None:
+        step(db)
+
+
 @contextmanager
 def opened(settings: Settings) -> Iterator[Store]:
     """The database, checked and migrated, for one command."""
-    store = Store(settings.db_path, readers=1)
+    store = Store(
+        settings.db_path, readers=1, backfills={BACKFILL_COMMUNES: partial(_fill_communes, settings)}
+    )
     store.open()
     try:
         store.submit(leave_checkpoints_to_the_server).result()

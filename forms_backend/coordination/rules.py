@@ -28,6 +28,10 @@ SORTIE_REQUIRED = "Une sortie doit avoir une issue : choisissez-la dans la liste
 SANS_SUITE_REQUIRED = "Une situation classée sans suite doit avoir un motif : choisissez-le dans la liste."
 CLOSING_REQUIRED = {"sortie": SORTIE_REQUIRED, "sans-suite": SANS_SUITE_REQUIRED}
 UNKNOWN_CHOICE = "Réponse non reconnue : choisissez une réponse dans la liste."
+OTHER_TERRITORY = (
+    "La commune du jeune relève du territoire « {territoire} », que vous ne suivez pas : choisissez l'un de vos "
+    "territoires, ou laissez la situation être signalée à cette CTL par ses partenaires."
+)
 UNKNOWN_SOLUTION = (
     "Solution inconnue du guide : choisissez un dispositif ou une fiche action dans la liste "
     "(« {value} » n'existe pas dans le catalogue)."

@@ -264,7 +264,14 @@ async def saisie(request: Request) -> Response:
     token = (params.get(SAISIE_TOKEN) or [""])[0][:64] or secrets.token_urlsafe(16)
     result = validate(saisie_form(svc), params, today_in(svc.settings.tz))
     if result.cleaned is not None and not user.sees(result.cleaned["territoire"]):
-        result.errors["territoire"] = rules.UNKNOWN_CHOICE
+        derived = not result.values.get("territoire")
+        result.errors["territoire"] = (
+            rules.OTHER_TERRITORY.format(
+                territoire=svc.catalogue.territoires[result.cleaned["territoire"]].nom
+            )
+            if derived
+            else rules.UNKNOWN_CHOICE
+        )
         result.cleaned = None
     if result.cleaned is None:
         return _saisie_page(request, dict(result.values), result.errors, token, 422)

@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import stat
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,14 @@ def schema_version(db: Database) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(db: Database, path: Path) -> list[int]:
-    """Apply the migrations not applied yet, each in its own transaction; return the versions applied."""
+Backfills = Mapping[str, Callable[[Database], None]]
+
+
+def migrate(db: Database, path: Path, backfills: Backfills | None = None) -> list[int]:
+    """Apply the migrations not applied yet, each in its own transaction; return the versions applied.
+
+    A migration's data step (`Migration.backfill`) runs from `backfills` in the same transaction; when it is
+    not given (a bare `Store` in a test), the rows stay as the statements left them and a warning says so."""
     current = schema_version(db)
     if current > LATEST_VERSION:
         raise DatabaseError(
@@ -109,6 +116,16 @@ def migrate(db: Database, path: Path) -> list[int]:
         try:
             for statement in migration.statements:
                 db.execute(statement)
+            if migration.backfill:
+                step = (backfills or {}).get(migration.backfill)
+                if step is None:
+                    log.warning(
+                        "migration %s : étape « %s » non fournie, rien rempli",
+                        migration.version,
+                        migration.backfill,
+                    )
+                else:
+                    step(db)
             db.execute(f"PRAGMA user_version = {migration.version}")
             db.execute("COMMIT")
         except BaseException:

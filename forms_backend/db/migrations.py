@@ -12,6 +12,9 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
+    # A data step the statements cannot do alone, given to `connection.migrate` by name (it needs the communes
+    # referential, which the database layer does not read): run in the same transaction, after the statements.
+    backfill: str = ""
 
 
 # A situation is one young person's case in the CTL tracking table, whatever its source; the report tables
@@ -271,6 +274,8 @@ BEGIN
 END
 """
 
+BACKFILL_COMMUNES = "communes"
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -346,6 +351,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "plus de verrouillage définitif après des échecs de connexion : un ralentissement qui expire seul",
         ("ALTER TABLE connexion_echecs DROP COLUMN verrouille_at",),
+    ),
+    Migration(
+        7,
+        "commune de résidence : code INSEE et territoire de la commune, remplis pour les situations existantes",
+        (
+            "ALTER TABLE situations ADD COLUMN commune_insee TEXT",
+            "ALTER TABLE situations ADD COLUMN territoire_commune TEXT",
+        ),
+        backfill=BACKFILL_COMMUNES,
     ),
 )
 

@@ -39,6 +39,8 @@ ANONYMISED: dict[str, dict[str, str]] = {
         "date_naissance": "substr(date_naissance, 1, 4)",
         "code_postal": "substr(code_postal, 1, 2)",
         "commune": "''",
+        # The commune's code names a place of a few hundred people: kept only as its département.
+        "commune_insee": "substr(commune_insee, 1, 2)",
         "telephone": "NULL",
         "courriel": "NULL",
         "cle_envoi": "NULL",
@@ -78,6 +80,7 @@ KEPT: dict[str, frozenset[str]] = {
             "reference",
             "source",
             "territoire",
+            "territoire_commune",
             "statut",
             "sexe",
             "suivi_structure",

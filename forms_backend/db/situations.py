@@ -4,6 +4,7 @@ reference; idempotent on the submission's key. Functions take the database and r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,8 @@ SITUATION_COLUMNS = (
     "sexe",
     "code_postal",
     "commune",
+    "commune_insee",
+    "territoire_commune",
     "telephone",
     "courriel",
     "suivi_structure",
@@ -169,3 +172,27 @@ def insert_reports(db: Database, reports: list[NewReport]) -> list[Receipt]:
         # A second copy of the same submission in the list (a double click) is a replay of the first.
         receipts[report.key] = replace(receipts[report.key], replayed=True)
     return answers
+
+
+def has_unlocated(db: Database) -> bool:
+    """Whether some situation still waits for migration 7's data step (none in a new database)."""
+    return db.execute("SELECT 1 FROM situations WHERE commune_insee IS NULL LIMIT 1").fetchone() is not None
+
+
+def fill_communes(db: Database, locate: Callable[[str, str], tuple[str, str | None] | None]) -> int:
+    """Migration 7's data step: the INSEE code and the commune's territory of the situations stored before,
+    where `locate(commune, code_postal)` finds exactly one commune (left empty otherwise); the number filled.
+    Anonymised situations are left alone (their commune is gone)."""
+    rows = db.execute(
+        "SELECT id, commune, code_postal FROM situations WHERE commune_insee IS NULL AND anonymise_at IS NULL"
+    ).fetchall()
+    updates = []
+    for situation_id, commune, code_postal in rows:
+        found = locate(commune or "", code_postal or "")
+        if found is not None:
+            updates.append((found[0], found[1], situation_id))
+    db.conn.executemany(
+        "UPDATE situations SET commune_insee = ?, territoire_commune = ? WHERE id = ?",
+        updates,
+    )
+    return len(updates)

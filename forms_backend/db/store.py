@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from forms_backend.db.connection import connect, damaged, migrate, quick_check
+from forms_backend.db.connection import Backfills, connect, damaged, migrate, quick_check
 from forms_backend.errors import DatabaseError
 
 T = TypeVar("T")
@@ -121,8 +121,9 @@ def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None
 class Store:
     """The database behind the app: open once, then `await store.write(fn)` / `await store.read(fn)`."""
 
-    def __init__(self, path: Path, readers: int = 2) -> None:
+    def __init__(self, path: Path, readers: int = 2, backfills: Backfills | None = None) -> None:
         self.path = path
+        self._backfills = backfills
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
@@ -200,7 +201,7 @@ class Store:
         try:
             db = connect(self.path)
             quick_check(db, self.path)
-            self.migrations_applied = migrate(db, self.path)
+            self.migrations_applied = migrate(db, self.path, self._backfills)
         except BaseException as exc:
             self._startup_error = exc if isinstance(exc, DatabaseError) else damaged(self.path, str(exc))
             self._ready.set()

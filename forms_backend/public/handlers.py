@@ -206,6 +206,20 @@ async def receipt_page(request: Request) -> Response:
     return render(request, "recu.html", {"receipt": receipt}, headers=NO_STORE)
 
 
+async def communes_list(request: Request) -> Response:
+    """The communes of the completion list (JSON, gzipped when the browser accepts it, revalidated by ETag)."""
+    asset = services(request).communes
+    if asset is None:
+        raise HTTPException(404)
+    headers = {"cache-control": "public, max-age=3600", "etag": asset.etag, "vary": "accept-encoding"}
+    if asset.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["content-encoding"] = "gzip"
+        return Response(asset.gzipped, media_type="application/json", headers=headers)
+    return Response(asset.body, media_type="application/json", headers=headers)
+
+
 async def forms_index(request: Request) -> Response:
     """The list of public forms."""
     return render(request, "formulaires.html", {"forms": services(request).forms})

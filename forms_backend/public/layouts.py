@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from forms_backend.web.communes import commune_rule
 from forms_backend.web.forms import (
     AGE_ORIENTATION,
     AGE_RUPTURE,
@@ -36,7 +37,16 @@ def _identity(catalogue: Catalogue, hint_birth: str) -> Section:
                 hint="5 chiffres, par exemple 62300.",
                 inputmode="numeric",
             ),
-            Champ("commune", "Commune de résidence"),
+            Champ(
+                "commune",
+                "Commune de résidence",
+                kind="commune",
+                hint=(
+                    "Tapez les premières lettres puis choisissez dans la liste. Hors du Nord et du "
+                    "Pas-de-Calais, écrivez le nom de la commune en entier."
+                ),
+            ),
+            Champ("commune_insee", "Code INSEE de la commune", kind="hidden", required=False, max_length=5),
         ),
     )
 
@@ -61,12 +71,26 @@ def _contact_section() -> Section:
 
 def _territoire(catalogue: Catalogue) -> Champ:
     territoires = tuple((t.id, t.nom) for t in catalogue.territoires.values())
+    if catalogue.places is None:
+        return Champ(
+            "territoire",
+            "Territoire de la cellule technique locale (CTL)",
+            kind="select",
+            choices=territoires,
+            hint="Le bassin d'emploi où vit le jeune ; « Reste de la région » s'il n'est dans aucun.",
+        )
     return Champ(
         "territoire",
         "Territoire de la cellule technique locale (CTL)",
         kind="select",
+        required=False,
         choices=territoires,
-        hint="Le bassin d'emploi où vit le jeune ; « Reste de la région » s'il n'est dans aucun.",
+        empty_label="Déterminer d'après la commune",
+        hint=(
+            "Laissez « Déterminer d'après la commune » : la situation va à la CTL du territoire de la commune "
+            "du jeune. Choisissez un autre territoire seulement si une autre CTL doit la suivre (celle du CFA, "
+            "par exemple) ou si le jeune habite hors du Nord et du Pas-de-Calais."
+        ),
     )
 
 
@@ -201,6 +225,7 @@ def rupture_form(catalogue: Catalogue) -> Formulaire:
             ),
         ),
         rules=(
+            commune_rule(catalogue),
             contact_rule,
             uai_rule,
             siret_rule,
@@ -320,6 +345,7 @@ def orientation_form(catalogue: Catalogue) -> Formulaire:
             ),
         ),
         rules=(
+            commune_rule(catalogue),
             contact_rule,
             birth_date_rule(13, 30, AGE_ORIENTATION, None),
             informed_rule("de cette orientation vers la CTL"),

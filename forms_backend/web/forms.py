@@ -92,13 +92,17 @@ class Champ:
 
     name: str
     label: str
-    kind: str = "text"  # text, email, tel, date, postal, select, radio, checkboxes, checkbox, textarea
+    # text, email, tel, date, postal, commune (a text with the completion list), select, radio, checkboxes,
+    # checkbox, textarea, hidden (set by a script, kept when the form is shown again)
+    kind: str = "text"
     required: bool = True
     max_length: int = 100
     choices: tuple[tuple[str, str], ...] = ()
     hint: str = ""
     autocomplete: str = "off"
     inputmode: str = ""
+    # The first option of a select, with an empty value.
+    empty_label: str = "— Choisir —"
 
     @property
     def multiple(self) -> bool:

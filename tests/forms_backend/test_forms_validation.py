@@ -145,7 +145,14 @@ CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
         "1000 caractères au maximum (vous en avez saisi 1001).",
     ),
     ("situation-vide", "rupture", {"situation_actuelle": ""}, "situation_actuelle", REQUIRED_CHOICE),
-    ("territoire-vide", "rupture", {"territoire": ""}, "territoire", REQUIRED_CHOICE),
+    (
+        "territoire-vide-commune-hors-nord-pas-de-calais",
+        "rupture",
+        {"territoire": "", "commune": "Amiens", "code_postal": "80000"},
+        "territoire",
+        "Amiens n'est pas dans le Nord ni le Pas-de-Calais : choisissez le territoire de la CTL qui suivra le "
+        "jeune (celui de votre structure, par exemple).",
+    ),
     ("territoire-inconnu", "rupture", {"territoire": "paris"}, "territoire", UNKNOWN_CHOICE),
     ("declarant-vide", "rupture", {"declarant_nom": ""}, "declarant_nom", REQUIRED),
     ("declarant-courriel-vide", "rupture", {"declarant_courriel": ""}, "declarant_courriel", REQUIRED),
@@ -250,8 +257,9 @@ def test_submit_empty_form_lists_every_error_in_the_summary(client: TestClient) 
     response = post_form(client, "rupture", {})
 
     assert response.status_code == 422
-    assert "Le formulaire contient 22 erreurs" in response.text
-    assert response.text.count('<p class="message-erreur"') == 22
+    # The territory is not among them: left empty, it is derived from the commune.
+    assert "Le formulaire contient 21 erreurs" in response.text
+    assert response.text.count('<p class="message-erreur"') == 21
     assert (
         "<title>Erreur : Signaler une rupture de contrat d&#39;apprentissage — PARTAJ</title>"
         in response.text

@@ -79,7 +79,10 @@ def test_public_form_stores_nfc_text_trimmed_of_invisible_edges(client: TestClie
         **VALID["orientation"](),
         "nom": "\u200bLe\u0301vy\ufeff",
         "prenom": "Zoe\u0301 \u200d",
+        # Outside the Nord and the Pas-de-Calais a commune is free text (the young person may have moved).
         "commune": "e\u0301" * 100,
+        "code_postal": "75011",
+        "territoire": "arras",
         "situation": "\u200bPremière ligne\r\ndeuxième\u2028troisième\u2029quatrième\rcinquième\n\n",
     }
 

@@ -17,7 +17,9 @@ from tests.forms_backend.coordination import csrf_of, rows
 ATTEMPTS = 40
 LONG_PASSWORD = "x" * 1024
 MAX_GROWTH_MB = 300
-MAX_HEALTH_SECONDS = 0.2
+# Not a speed target (bench/ measures those): a bound that only an event loop blocked by the password hashes
+# (40 argon2id hashes, seconds of work) would cross, loose enough for a loaded 2-core machine.
+MAX_HEALTH_SECONDS = 1.0
 
 
 def status_kb(pid: int, field: str) -> int:

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from forms_backend.accounts import rules as accounts
 from forms_backend.app import create_app
 from forms_backend.clock import timestamp
-from forms_backend.db.migrations import MIGRATIONS
+from forms_backend.db.migrations import LATEST_VERSION, MIGRATIONS
 from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
 from tests.forms_backend.coordination import START, FakeClock, create_account, login, rows
@@ -38,6 +38,6 @@ def test_a_lock_made_before_migration_6_is_gone(settings: Settings, catalogue: C
         "echecs",
         "dernier_echec_at",
     ]
-    assert rows(settings.db_path, "PRAGMA user_version") == [(6,)]
+    assert rows(settings.db_path, "PRAGMA user_version") == [(LATEST_VERSION,)]
     with TestClient(app, base_url="http://testserver") as client:
         assert login(client, "anne@example.fr").status_code == 303

@@ -119,7 +119,7 @@ def test_lille_has_its_five_postal_codes_and_59300_is_not_lille(places: Places) 
     assert {"59000", "59160", "59260", "59777", "59800"} <= set(lille.codes_postaux)
     assert postal_code_error(lille, "59800") is None
     assert postal_code_error(lille, "59300") == (
-        "Le code postal 59300 ne correspond pas à Lille, qui a les codes postaux 59000, 59160, 59260, 59777, 59800."
+        "Le code postal 59300 ne correspond pas à Lille (59000, 59160, 59260, 59777, 59800)"
     )
     assert "59350" not in {c.insee for c in communes_by_postal_code(places, "59300")}
     assert [c.nom for c in communes_by_postal_code(places, "59300")] == [
@@ -137,7 +137,7 @@ def test_lille_has_its_five_postal_codes_and_59300_is_not_lille(places: Places) 
         (
             "62765",
             "59000",
-            "Le code postal 59000 ne correspond pas à Saint-Omer, qui a le code postal 62500.",
+            "Le code postal 59000 ne correspond pas à Saint-Omer (62500)",
         ),
         ("62765", "6250", "« 6250 » n'est pas un code postal : il faut cinq chiffres."),
     ],
