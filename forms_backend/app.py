@@ -20,14 +20,21 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from forms_backend.accounts import guard, login
+from forms_backend.cfa import api as cfa_api
+from forms_backend.cfa import pages as cfa_pages
+from forms_backend.cfa.reading import MAX_FILE_BYTES
 from forms_backend.coordination import agenda, journal, situation, table
 from forms_backend.coordination.health import health_details
 from forms_backend.db.store import Store
 from forms_backend.errors import CatalogueError
+from forms_backend.observatoire import handlers as observatoire
+from forms_backend.propositions import moderation, reminders
+from forms_backend.propositions import public as propositions_public
+from forms_backend.propositions.publish import Publication
 from forms_backend.public import handlers as public
 from forms_backend.public.layouts import build_forms
 from forms_backend.services import Services
-from forms_backend.settings import Settings
+from forms_backend.settings import RateLimit, Settings
 from forms_backend.web import communes
 from forms_backend.web.health import health
 from forms_backend.web.middleware import (
@@ -57,6 +64,7 @@ def load_forms_catalogue(settings: Settings) -> Catalogue:
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SITUATION = "/coordination/situations/{id:int}"
+PROPOSITION = "/coordination/propositions/{id:int}"
 
 
 def routes(site_dir: Path | None) -> list[BaseRoute]:
@@ -90,7 +98,31 @@ def routes(site_dir: Path | None) -> list[BaseRoute]:
         Route("/coordination/ctl/", agenda.agenda_index, methods=["GET"], name="agendas"),
         Route("/coordination/ctl/{jour}", agenda.agenda, methods=["GET"], name="agenda"),
         Route("/coordination/journal", journal.journal_page, methods=["GET"], name="journal"),
+        Route("/coordination/observatoire", observatoire.page, methods=["GET"], name="observatoire"),
+        Route("/coordination/observatoire/{table}.{format}", observatoire.export, methods=["GET"]),
+        Route(
+            "/contribuer/nouvelle", propositions_public.new_action, methods=["GET", "POST"], name="contribuer"
+        ),
+        Route("/contribuer/correction/{id}", propositions_public.correction, methods=["GET", "POST"]),
+        Route("/contribuer/recu", propositions_public.receipt, methods=["GET"], name="contribuer-recu"),
+        Route("/coordination/propositions", moderation.listing, methods=["GET"], name="propositions"),
+        Route(PROPOSITION, moderation.page, methods=["GET"], name="proposition"),
+        Route(PROPOSITION + "/accepter", moderation.accept, methods=["POST"]),
+        Route(PROPOSITION + "/refuser", moderation.refuse, methods=["POST"]),
+        Route(PROPOSITION + "/question", moderation.ask, methods=["POST"]),
+        Route("/coordination/a-actualiser", reminders.page, methods=["GET"], name="a-actualiser"),
         Route("/coordination/sante", health_details, methods=["GET"], name="sante-details"),
+        # The CFAs' area (issue 15): their reports, the file of several reports, the API of their software
+        Route("/cfa", cfa_pages.redirect_home, methods=["GET"]),
+        Route("/cfa/", cfa_pages.home, methods=["GET"], name="cfa"),
+        Route("/cfa/modele.{format:str}", cfa_pages.template_file, methods=["GET"], name="cfa-modele"),
+        Route("/cfa/fichier", cfa_pages.upload, methods=["POST"], name="cfa-fichier"),
+        Route("/cfa/confirmer", cfa_pages.confirm, methods=["POST"], name="cfa-confirmer"),
+        Route("/cfa/resume", cfa_pages.digest_choice, methods=["POST"], name="cfa-resume"),
+        Route("/api/v1/", cfa_api.examples, methods=["GET"], name="api"),
+        Route("/api/v1/openapi.json", cfa_api.openapi_json, methods=["GET"], name="openapi"),
+        Route("/api/v1/ruptures", cfa_api.post_reports, methods=["POST"], name="api-ruptures"),
+        Route("/api/v1/ruptures/{reference}", cfa_api.report_status, methods=["GET"], name="api-rupture"),
     ]
     if site_dir is not None:
         listed.append(Mount("/", StaticFiles(directory=site_dir, html=True), name="guide"))
@@ -137,12 +169,28 @@ def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starle
             ),
             Middleware(ServerErrorMiddleware, handler=server_error),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                # A CFA's file (2 MB, with the multipart's own bytes) and a list of reports sent by its software.
+                larger={"/cfa/fichier": MAX_FILE_BYTES + 64 * 1024, "/api/v1/ruptures": MAX_FILE_BYTES},
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.services = svc
+    # The previews of CFAs' files waiting for a confirmation, and the API's requests per token.
+    app.state.cfa_previews = cfa_pages.Previews()
+    app.state.cfa_api_limiter = RateLimiter(RateLimit(120, 60), clock=lambda: svc.clock().timestamp())
+    # The guide's publication after an accepted proposal, and the catalogue read again once a sheet is written.
+    app.state.publication = Publication()
+
+    def reload_catalogue() -> None:
+        fresh = load_forms_catalogue(settings)
+        svc.catalogue, svc.forms, svc.communes = fresh, build_forms(fresh), communes.completion_asset(fresh)
+
+    app.state.reload_catalogue = reload_catalogue
     # Login attempts per client address, counted on the app's clock (tests move it).
     app.state.login_limiter = guard.AttemptLimiter(
         guard.ATTEMPTS_PER_CLIENT, clock=lambda: svc.clock().timestamp()

@@ -52,6 +52,16 @@ class SituationNotFound(BackendError):
         self.situation_id = situation_id
 
 
+class PropositionNotFound(BackendError):
+    """No proposal with this id among those the user moderates (another territory's answers the same: 404)."""
+
+    status_code = 404
+
+    def __init__(self, proposition_id: int) -> None:
+        super().__init__(proposition_id)
+        self.proposition_id = proposition_id
+
+
 class TrackingError(BackendError):
     """A follow-up change refused against the situation's current state; `field` names the form field."""
 

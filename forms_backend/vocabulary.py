@@ -75,9 +75,42 @@ SOURCES = {
 }
 
 
+# A partner's proposal (new action, correction, « rien à changer »): its own sequence of references.
+PROPOSITION_PREFIX = "PRO"
+PROPOSITION_STATUTS = {
+    "en-attente": "En attente",
+    "question": "Question posée",
+    "acceptee": "Acceptée",
+    "refusee": "Refusée",
+}
+PROPOSITION_GENRES = {
+    "nouvelle": "Nouvelle action",
+    "correction": "Correction",
+    "rien-a-changer": "Rien à changer",
+}
+
+
+def proposition_reference(year: int, number: int) -> str:
+    """A proposal's reference: `PRO-2026-000012` (one sequence per year)."""
+    return f"{PROPOSITION_PREFIX}-{year}-{number:06d}"
+
+
 def reference(source: str, year: int, number: int) -> str:
     """A situation's reference: `RUP-2026-000123` (one sequence per source and year; the local year)."""
     return f"{SOURCES[source].prefix}-{year}-{number:06d}"
+
+
+# What a CFA is told of the situations it reported: the status in plain words, nothing of the CTL's work.
+CFA_STATUT_LABELS = {
+    "nouveau": "Reçu",
+    "a-examiner-en-ctl": "Examiné en CTL",
+    "solution-proposee": "Solution proposée",
+    "accompagnement": "Accompagnement en cours",
+    "sortie": "Sortie du dispositif",
+    "sans-suite": "Sans suite",
+}
+# How a CFA's report came in: a spreadsheet uploaded on its page, or its software through the API.
+CFA_CANAUX = ("fichier", "api")
 
 
 # --- What a CTL proposes -----------------------------------------------------------------------------------------
@@ -117,6 +150,24 @@ class AuditAction(StrEnum):
     AGENDA_CONSULTE = "agenda-consulte"
     EXPORT = "export"
     EXPORT_CLI = "export-cli"
+    PROPOSITION_RECUE = "proposition-recue"
+    PROPOSITIONS_CONSULTEES = "propositions-consultees"
+    PROPOSITION_CONSULTEE = "proposition-consultee"
+    PROPOSITION_ACCEPTEE = "proposition-acceptee"
+    PROPOSITION_REFUSEE = "proposition-refusee"
+    PROPOSITION_QUESTION = "proposition-question"
+    RAPPELS_ACTUALISATION = "rappels-actualisation"
+    OBSERVATOIRE_CONSULTE = "observatoire-consulte"
+    EXPORT_OBSERVATOIRE = "export-observatoire"
+    AGREGATS = "agregats"
+    CFA_SIGNALEMENTS_CONSULTES = "cfa-signalements-consultes"
+    CFA_FICHIER_DEPOSE = "cfa-fichier-depose"
+    CFA_FICHIER_CONFIRME = "cfa-fichier-confirme"
+    CFA_API_ENVOI = "cfa-api-envoi"
+    CFA_API_STATUT = "cfa-api-statut"
+    CFA_JETON_CREE = "cfa-jeton-cree"
+    CFA_JETON_REVOQUE = "cfa-jeton-revoque"
+    CFA_RESUMES = "cfa-resumes"
 
     @property
     def label(self) -> str:
@@ -150,6 +201,24 @@ _ACTION_LABELS = {
     AuditAction.AGENDA_CONSULTE: "Ordre du jour de CTL consulté",
     AuditAction.EXPORT: "Export du tableau de bord",
     AuditAction.EXPORT_CLI: "Export (ligne de commande)",
+    AuditAction.PROPOSITION_RECUE: "Proposition reçue d'un partenaire",
+    AuditAction.PROPOSITIONS_CONSULTEES: "Liste des propositions consultée",
+    AuditAction.PROPOSITION_CONSULTEE: "Proposition consultée",
+    AuditAction.PROPOSITION_ACCEPTEE: "Proposition acceptée et publiée",
+    AuditAction.PROPOSITION_REFUSEE: "Proposition refusée",
+    AuditAction.PROPOSITION_QUESTION: "Question posée au proposeur",
+    AuditAction.RAPPELS_ACTUALISATION: "Rappels d'actualisation envoyés",
+    AuditAction.OBSERVATOIRE_CONSULTE: "Observatoire consulté",
+    AuditAction.EXPORT_OBSERVATOIRE: "Export d'un tableau de l'observatoire",
+    AuditAction.AGREGATS: "Agrégats publiables écrits (ligne de commande)",
+    AuditAction.CFA_SIGNALEMENTS_CONSULTES: "Signalements du CFA consultés",
+    AuditAction.CFA_FICHIER_DEPOSE: "Fichier de signalements déposé (aperçu)",
+    AuditAction.CFA_FICHIER_CONFIRME: "Signalements d'un fichier enregistrés",
+    AuditAction.CFA_API_ENVOI: "Signalement reçu par l'API",
+    AuditAction.CFA_API_STATUT: "Statut lu par l'API",
+    AuditAction.CFA_JETON_CREE: "Jeton d'API créé",
+    AuditAction.CFA_JETON_REVOQUE: "Jeton d'API révoqué",
+    AuditAction.CFA_RESUMES: "Résumés hebdomadaires envoyés aux CFA",
 }
 
 

@@ -22,10 +22,11 @@ from generator.catalogue import Catalogue, require_valid
 from generator.charts import chiffres_markdown, draw_all
 from generator.errors import BuildError
 from generator.exports import write_exports
+from generator.index_worker import IndexWorker, WorkerPlugin
 from generator.quelle_ctl import write_finder
 from generator.reference import field_reference, outils_table
 from generator.render import Renderer
-from generator.search_index import IndexPlugin, PagefindService
+from generator.trouver_page import write_questionnaire
 
 # MkDocs configuration, overrides and assets: generator/site_config/ in an installed wheel (in a checkout, a
 # symbolic link to the top-level site_config/), else the checkout's folder itself (link not checked out).
@@ -59,6 +60,7 @@ def render_docs(catalogue: Catalogue, content_dir: Path, docs: Path, parallel: b
     renderer = Renderer(catalogue, docs)
     renderer.render_pages(content_dir, extras)
     write_finder(renderer, docs)
+    write_questionnaire(renderer, docs)
     if parallel:
         _RENDERER = renderer
         try:
@@ -122,20 +124,20 @@ def build_site(catalogue: Catalogue, content_dir: Path, out: Path) -> None:
         workdir = Path(tmp)
         docs, staging, charts_dir = workdir / "docs", workdir / "site", workdir / "chiffres"
         render_docs(catalogue, content_dir, docs)
-        service = PagefindService("fr")
+        worker = IndexWorker(catalogue, "fr")
         try:
             with _fork_pool() as pool:
                 charts: Future[None] | None = None
                 if catalogue.chiffres is not None:
                     charts = pool.submit(draw_all, catalogue.chiffres, charts_dir)
-                run_mkdocs(write_mkdocs_config(docs, staging, workdir), IndexPlugin(service))
+                run_mkdocs(write_mkdocs_config(docs, staging, workdir), WorkerPlugin(worker))
                 write_exports(catalogue, staging)
-                service.write(staging / "pagefind")
+                worker.finish(staging / "pagefind")
                 if charts is not None:
                     charts.result()
                     shutil.copytree(charts_dir, staging / "chiffres", dirs_exist_ok=True)
         finally:
-            service.close()
+            worker.close()
         # Replace the previous site only once the new one is complete.
         if out.exists():
             shutil.rmtree(out)

@@ -12,8 +12,11 @@ from pydantic import ValidationError
 
 from generator.checks import months_between, problem_at, show_loc, unknown_reference, validation_problems
 from generator.content import check_pages
+from generator.data_inclusion.corrections import check_corrections
+from generator.data_inclusion.model import CORRECTIONS_FILE, IMPORTED_KINDS, ServiceImporte
 from generator.errors import ContentError, Problem, ReferentialError, Severity
 from generator.loader import Document, Loc, parse_file
+from generator.periods import Etat, check_periods, etat_offre
 from generator.places import Places, load_places
 from generator.schema import (
     KINDS,
@@ -29,6 +32,7 @@ from generator.schema import (
     Territoire,
     TerritoiresFile,
 )
+from generator.synonyms import SynonymesFile, check_groups
 from generator.territories import Routing, build_routing, check_perimeters
 
 DEFAULT_FRESHNESS_MONTHS = 12
@@ -45,9 +49,12 @@ class Catalogue:
     structures: dict[str, Structure] = field(default_factory=dict)
     outils: dict[str, Outil] = field(default_factory=dict)
     chiffres: ChiffresFile | None = None
+    synonymes: SynonymesFile | None = None
     places: Places | None = None
     routing: Routing | None = None
     problems: list[Problem] = field(default_factory=list)
+    # The reference date of the checks and of the states of the actions (the day of the build).
+    today: date = field(default_factory=date.today)
 
     @property
     def errors(self) -> list[Problem]:
@@ -86,7 +93,7 @@ class _Loader:
         self.content_dir = content_dir
         self.today = today
         self.freshness = freshness_months
-        self.cat = Catalogue()
+        self.cat = Catalogue(today=today)
         self.docs: dict[tuple[str, str], Document] = {}
         self.parsed: list[tuple[str, Document]] = []
 
@@ -157,16 +164,25 @@ class _Loader:
         if doc and (parsed := self.validate(doc, ChiffresFile)):
             self.cat.chiffres = parsed
 
+    def load_synonymes(self) -> None:
+        """The search's synonym list, optional: without it the guide is searched by its own words only."""
+        path = self.data_dir / "synonymes.yaml"
+        doc = parse_file(path, _shown(path), self.problems) if path.is_file() else None
+        if doc and (parsed := self.validate(doc, SynonymesFile)):
+            self.problems.extend(check_groups(doc, parsed))
+            self.cat.synonymes = parsed
+
     def required(self, path: Path) -> Document | None:
         if not path.is_file():
             self.problems.append(Problem(_shown(path), 1, 1, "fichier manquant : il est obligatoire"))
             return None
         return parse_file(path, _shown(path), self.problems)
 
-    def load_kind(self, kind: str) -> None:
-        model = KINDS[kind]
+    def load_kind(self, kind: str, folder: Path | None = None, model: type[Model] | None = None) -> None:
+        """The files of one kind, from `data/<kind>/` or from `folder` with another `model` (imported ones)."""
+        model = model or KINDS[kind]
         target: dict[str, Any] = getattr(self.cat, kind)
-        for path in sorted((self.data_dir / kind).glob("*.y*ml")):
+        for path in sorted((folder or self.data_dir / kind).glob("*.y*ml")):
             doc = parse_file(path, _shown(path), self.problems)
             if doc is None:
                 continue
@@ -240,7 +256,8 @@ class _Loader:
         for kind in ("dispositifs", "fiches"):
             for item_id, item in getattr(self.cat, kind).items():
                 # An action that has ended has nobody left to contact: only live sheets must be reachable.
-                if not self.reachable(item) and not (isinstance(item, Fiche) and not item.active):
+                ended = etat_offre(item, self.today) is Etat.TERMINEE
+                if not self.reachable(item) and not ended:
                     self.problems.append(
                         problem_at(
                             self.docs[(kind, item_id)],
@@ -250,6 +267,8 @@ class _Loader:
                             Severity.WARNING,
                         )
                     )
+        fiches = [(fiche, self.docs[("fiches", fiche_id)]) for fiche_id, fiche in self.cat.fiches.items()]
+        self.problems.extend(check_periods(fiches, self.today))
 
     def check_range(self, doc: Document, data: dict[str, Any], low_loc: Loc, high_loc: Loc) -> None:
         low, high = data.get(str(low_loc[-1])), data.get(str(high_loc[-1]))
@@ -266,6 +285,16 @@ class _Loader:
             return bool(item.lien_source)
         porteur = self.cat.structures.get(item.porteur) if isinstance(item, Fiche) else None
         return bool(porteur and (porteur.telephone or porteur.courriel or porteur.site_web))
+
+    def check_corrections(self) -> None:
+        """The overrides of imported services (data/importes/data-inclusion-corrections.yaml), when present."""
+        path = self.data_dir / CORRECTIONS_FILE
+        imported = {
+            (f.provenance.source, f.provenance.id)
+            for f in self.cat.fiches.values()
+            if isinstance(f, ServiceImporte)
+        }
+        self.problems.extend(check_corrections(self.data_dir, _shown(path), self.context(), imported))
 
     def check_content(self) -> None:
         if self.content_dir is not None:
@@ -288,7 +317,12 @@ def load_catalogue(
     loader.load_territoires()
     for kind in ("structures", "dispositifs", "fiches", "outils"):
         loader.load_kind(kind)
+        for imported_kind, folder, model in IMPORTED_KINDS:
+            if imported_kind == kind:
+                loader.load_kind(kind, data_dir / folder, model)
     loader.load_chiffres()
+    loader.load_synonymes()
+    loader.check_corrections()
     loader.cross_check()
     loader.check_content()
     loader.cat.problems.sort()

@@ -1,4 +1,4 @@
-"""Command line: `python -m generator check|build|schemas|communes`."""
+"""Command line: `python -m generator check|build|schemas|communes|import-data-inclusion|trouver`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from generator import trouver_cli
 from generator.catalogue import DEFAULT_FRESHNESS_MONTHS, load_catalogue
 from generator.communes import DEFAULT_OUT, parse_departements, write_referential
+from generator.data_inclusion import cli as data_inclusion_cli
 from generator.errors import BuildError, ContentError, ReferentialError
 from generator.jsonschema import write_schemas
 
@@ -40,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     communes.add_argument(
         "--date", type=datetime.date.fromisoformat, default=None, help="date d'extraction (AAAA-MM-JJ)"
     )
+    data_inclusion_cli.add_parser(sub)
+    trouver_cli.add_parser(sub)
     return parser
 
 
@@ -65,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "communes":
         return _communes(args)
+    if args.command == data_inclusion_cli.COMMAND:
+        return data_inclusion_cli.run(args)
+    if args.command == trouver_cli.COMMAND:
+        return trouver_cli.run(args)
     catalogue = load_catalogue(args.data, args.content, freshness_months=args.fraicheur)
     for problem in catalogue.problems:
         print(problem.format())

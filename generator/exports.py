@@ -10,7 +10,9 @@ from typing import Any
 from data_inclusion.schema import v1 as di
 
 from generator.catalogue import Catalogue
+from generator.data_inclusion.model import ServiceImporte, StructureImportee
 from generator.labels import SOUS_THEMATIQUES
+from generator.periods import etat_offre
 from generator.schema import Fiche, Offre
 
 SOURCE = "partaj"
@@ -35,7 +37,7 @@ CSV_COLUMNS = (
     "courriel",
     "lien_source",
     "lien_mobilisation",
-    "active",
+    "etat",
     "exemple",
     "date_maj",
     "url",
@@ -49,9 +51,14 @@ def _entries(catalogue: Catalogue) -> list[tuple[str, Offre]]:
 
 
 def catalogue_records(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """One JSON-ready record per fiche and dispositif, with its page URL."""
+    """One JSON-ready record per fiche and dispositif, with its state on the build date and its page URL."""
     return [
-        {"nature": nature, **offre.model_dump(mode="json"), "url": f"{nature}s/{offre.id}/"}
+        {
+            "nature": nature,
+            **offre.model_dump(mode="json"),
+            "etat": etat_offre(offre, catalogue.today).value,
+            "url": f"{nature}s/{offre.id}/",
+        }
         for nature, offre in _entries(catalogue)
     ]
 
@@ -99,7 +106,7 @@ def service_record(fiche: Fiche) -> dict[str, Any]:
         "lien_mobilisation": fiche.lien_mobilisation,
         "modes_mobilisation": sorted(fiche.modes_mobilisation) or None,
         "mobilisable_par": sorted(fiche.mobilisable_par) or None,
-        "mobilisation_precisions": fiche.mobilisation_precisions,
+        "mobilisation_precisions": _steps_text(fiche.mobilisation_precisions),
     }
 
 
@@ -133,6 +140,7 @@ def write_exports(catalogue: Catalogue, out: Path) -> None:
             }
         ).model_dump(mode="json")
         for _, s in sorted(catalogue.structures.items())
+        if not isinstance(s, StructureImportee)
     ]
     for name, payload in (("services.json", services), ("structures.json", structures)):
         (out / name).write_text(
@@ -141,4 +149,14 @@ def write_exports(catalogue: Catalogue, out: Path) -> None:
 
 
 def _fiches(catalogue: Catalogue) -> list[Fiche]:
-    return [f for _, f in sorted(catalogue.fiches.items()) if not f.exemple]
+    # Imported services are data·inclusion's already: the guide does not republish them as its own.
+    return [
+        f for _, f in sorted(catalogue.fiches.items()) if not f.exemple and not isinstance(f, ServiceImporte)
+    ]
+
+
+def _steps_text(value: str | list[str] | None) -> str | None:
+    """data·inclusion takes one text: a list of steps becomes a numbered Markdown list."""
+    if value is None or isinstance(value, str):
+        return value
+    return "\n".join(f"{i}. {' '.join(step.split())}" for i, step in enumerate(value, 1))

@@ -8,13 +8,17 @@ from typing import Any
 
 import yaml
 
+from generator.data_inclusion.model import SCHEMAS as IMPORTED_SCHEMAS
 from generator.schema import KINDS, ChiffresFile, Model, NomenclaturesFile, TerritoiresFile
+from generator.synonyms import SynonymesFile
 
 SCHEMA_FILES: dict[str, type[Model]] = {
     **{kind[:-1]: model for kind, model in KINDS.items()},
     "territoires": TerritoiresFile,
     "nomenclatures": NomenclaturesFile,
     "chiffres": ChiffresFile,
+    "synonymes": SynonymesFile,
+    **IMPORTED_SCHEMAS,
 }
 
 

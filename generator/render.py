@@ -14,26 +14,16 @@ import yaml
 
 from generator import labels
 from generator.catalogue import Catalogue
+from generator.coverage import coverage
+from generator.data_inclusion.page import nature_of, source_block
 from generator.escape import Markdown, finalize, html, markdown, search_filter, text, url
+from generator.periods import ORDRE, bandeau, etat_offre, periode_texte
 from generator.schema import Dispositif, Fiche, Offre
 from generator.territories import Summary, summary
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = "<!-- partaj:{} -->"
-# The thématiques shown as columns of the coverage page: the needs the plan's CTLs meet most.
-COUVERTURE = (
-    "choisir-un-metier",
-    "se-former",
-    "trouver-un-emploi",
-    "preparer-sa-candidature",
-    "remobilisation",
-    "logement-hebergement",
-    "mobilite",
-    "sante",
-    "difficultes-financieres",
-    "famille",
-)
 
 
 def _represent_html(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -89,8 +79,13 @@ class Renderer:
             mobilisateurs=labels.MOBILISATEURS,
             ages=self.pour_qui,
             nombre=lambda n: f"{n:,}".replace(",", "\u202f"),
+            etat=lambda offre: etat_offre(offre, catalogue.today),
+            periode_texte=periode_texte,
         )
-        self.fiches = sorted(catalogue.fiches.values(), key=lambda f: (not f.active, f.nom.casefold(), f.id))
+        self.fiches = sorted(
+            catalogue.fiches.values(),
+            key=lambda f: (ORDRE[etat_offre(f, catalogue.today)], f.nom.casefold(), f.id),
+        )
         self.dispositifs = sorted(catalogue.dispositifs.values(), key=lambda d: (d.nom.casefold(), d.id))
         self.fiches_par_dispositif: dict[str, list[Fiche]] = defaultdict(list)
         for fiche in self.fiches:
@@ -155,11 +150,12 @@ class Renderer:
             "thématique": sorted({labels.CATEGORIES[labels.categorie(t)] for t in offre.thematiques}),
             "public": [labels.PUBLICS[p] for p in offre.publics],
             "volet": [self.cat.libelle("volets", v) for v in offre.volet],
+            "état": [etat_offre(offre, self.cat.today).libelle],
         }
         return {key: [search_filter(value) for value in values] for key, values in filtres.items()}
 
     def render_offre(self, offre: Offre, kind: str) -> None:
-        nature = "Action locale" if kind == "fiche" else "Dispositif de droit commun"
+        nature = nature_of(offre, "Action locale" if kind == "fiche" else "Dispositif de droit commun")
         porteur = self.cat.structures[offre.porteur] if isinstance(offre, Fiche) else None
         territoires = (
             ", ".join(self.territoire_nom(t) for t in offre.territoires)
@@ -183,11 +179,19 @@ class Renderer:
             territoires=territoires,
             pour_qui=self.pour_qui(offre),
             contacts=self.contacts(offre, porteur),
+            source=source_block(offre, porteur),
+            correction=correction_link(offre, kind),
+            bandeau=self.bandeau(offre),
+            mobilisation=_mobilisation(offre.mobilisation_precisions),
             liees=[self.cat.dispositifs[d] for d in offre.dispositifs_lies],
             fiches_liees=self.fiches_par_dispositif.get(offre.id, [])
             if isinstance(offre, Dispositif)
             else [],
         )
+
+    def bandeau(self, offre: Offre) -> tuple[str, str] | None:
+        """The period banner of a fiche (a national dispositif has none)."""
+        return bandeau(offre.periode, etat_offre(offre, self.cat.today)) if isinstance(offre, Fiche) else None
 
     def contacts(self, offre: Offre, porteur: Any) -> list[Markdown]:
         lines = []
@@ -298,6 +302,7 @@ class Renderer:
                 titre=label,
                 intro=self.territory_intro(key) if folder == "territoires" else "",
                 perimetre=self.perimeter(key) if folder == "territoires" else None,
+                proposer=f"/contribuer/nouvelle?territoire={key}" if folder == "territoires" else None,
                 fiches=fiches[key],
                 dispositifs=dispositifs[key],
             )
@@ -316,11 +321,16 @@ class Renderer:
         territoire = self.cat.territoires[territoire_id]
         kind = labels.TYPES_TERRITOIRE[territoire.type]
         intro = text(f"{kind} du plan PARTAJ (départements : {', '.join(territoire.departements)}).")
-        return (
-            Markdown("{} {}").format(intro, markdown(territoire.description))
-            if territoire.description
-            else intro
-        )
+        if territoire.description:
+            intro = Markdown("{} {}").format(intro, markdown(territoire.description))
+        for source in territoire.sources:
+            cited = (
+                Markdown("[{}]({})").format(source.titre, url(source.url))
+                if source.url
+                else text(source.titre)
+            )
+            intro = Markdown("{}\n\n*Source : {}.*").format(intro, cited)
+        return intro
 
     def perimeter(self, territoire_id: str) -> Summary | None:
         if self.cat.routing is None or self.cat.places is None:
@@ -345,37 +355,21 @@ class Renderer:
         )
 
     def render_coverage(self) -> None:
-        categories = [{"id": c, "label": labels.CATEGORIES[c]} for c in COUVERTURE]
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        totals: dict[str, int] = defaultdict(int)
-        for fiche in self.fiches:
-            if not fiche.active or fiche.exemple:
-                continue
-            for territoire_id in fiche.territoires:
-                totals[territoire_id] += 1
-                for categorie in {labels.categorie(t) for t in fiche.thematiques}:
-                    counts[(territoire_id, categorie)] += 1
-        rows: list[dict[str, Any]] = []
-        for territoire in self.cat.territoires.values():
-            row_counts = [counts[(territoire.id, c)] for c in COUVERTURE]
-            rows.append(
-                {
-                    "id": territoire.id,
-                    "label": territoire.nom,
-                    "counts": row_counts,
-                    "total": totals[territoire.id],
-                }
-            )
-        manques = sum(1 for row in rows for n in row["counts"] if n == 0)
         self.write(
             "manques.md",
             "manques.md.j2",
             front=_listing_front("Où sont les manques ?", self.fiches) | {"hide": ["toc"]},
-            categories=categories,
-            rows=rows,
-            manques=manques,
-            cases=len(rows) * len(COUVERTURE),
+            **coverage(self.fiches, self.cat.territoires.values(), self.cat.today),
         )
+
+
+def correction_link(offre: Offre, kind: str) -> str | None:
+    """Where a reader reports an error in a sheet: the backend's correction form, or, for a service imported
+    from data·inclusion, its record at the producer's (corrected there, then imported again)."""
+    provenance = getattr(offre, "provenance", None)
+    if provenance is not None:
+        return str(provenance.lien_source) if provenance.lien_source else None
+    return f"/contribuer/correction/{offre.id}"
 
 
 def _listing_front(title: str, items: Iterable[Offre]) -> dict[str, Any]:
@@ -391,3 +385,11 @@ def _first_sentence(text: str) -> str:
     flat = " ".join(text.split())
     end = flat.find(". ")
     return flat[: end + 1] if 0 < end < 200 else flat[:200]
+
+
+def _mobilisation(value: str | list[str] | None) -> Markdown | None:
+    """« Comment le mobiliser »: a text is contributor Markdown; a list of steps becomes a numbered list."""
+    if value is None or isinstance(value, str):
+        return markdown(value) if value else None
+    steps = [markdown(" ".join(step.split())) for step in value if step.strip()]
+    return Markdown("\n").join(Markdown("{}. ").format(i) + step for i, step in enumerate(steps, 1))

@@ -5,6 +5,7 @@ Field names follow the data·inclusion schema v1 where a field exists there; dro
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from data_inclusion.schema import v1 as di
@@ -61,11 +62,44 @@ class Source(Model):
     url: Annotated[Url, Field(description="Adresse de la source")]
 
 
+class Reference(Model):
+    """A document backing the facts of an item, cited by its title; its address only when it is known."""
+
+    titre: Annotated[
+        str, Field(min_length=3, description="Intitulé du document et de la partie citée (ex. annexe 3)")
+    ]
+    url: Annotated[Url | None, Field(description="Adresse du document, s'il est en ligne")] = None
+
+
 class Beneficiaires(Model):
     """Expected number of young people reached."""
 
     min: Annotated[int, Field(ge=0, description="Nombre minimal de bénéficiaires")]
     max: Annotated[int | None, Field(ge=0, description="Nombre maximal de bénéficiaires")] = None
+
+
+class Periode(Model):
+    """When a local action runs; its state (en cours, terminée, à venir) derives from these dates."""
+
+    debut: Annotated[date | None, Field(description="Premier jour de l'action (AAAA-MM-JJ)")] = None
+    fin: Annotated[
+        date | None, Field(description="Dernier jour de l'action (AAAA-MM-JJ) ; vide si elle continue")
+    ] = None
+    plan_partaj: Annotated[
+        bool, Field(description="true pour une action menée dans le cadre du plan PARTAJ (2010–2011)")
+    ] = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.debut is None and self.fin is None:
+            raise PydanticCustomError("periode", "attendu « debut », « fin » ou les deux (AAAA-MM-JJ)")
+        if self.debut and self.fin and self.debut > self.fin:
+            raise PydanticCustomError(
+                "periode",
+                "« debut » ({debut}) est postérieur à « fin » ({fin}) ; attendu debut ≤ fin",
+                {"debut": self.debut.isoformat(), "fin": self.fin.isoformat()},
+            )
+        return self
 
 
 class Offre(Model):
@@ -92,7 +126,10 @@ class Offre(Model):
     mobilisable_par: Annotated[
         list[Mobilisateur], as_list(), Field(description="usagers et/ou professionnels")
     ] = []
-    mobilisation_precisions: Annotated[str | None, Field(description="Comment mobiliser, pas à pas")] = None
+    mobilisation_precisions: Annotated[
+        str | list[str] | None,
+        Field(description="Comment mobiliser : un texte (Markdown) ou la liste des étapes, une par élément"),
+    ] = None
     lien_mobilisation: Annotated[Url | None, Field(description="Lien pour mobiliser le service")] = None
     zone_eligibilite: Annotated[
         list[ZoneCode], as_list(), Field(description="Codes INSEE (départements 59, 62…) ou « france »")
@@ -108,6 +145,20 @@ class Offre(Model):
     famille_solution: Annotated[FamilleSolution, Field(description="Famille de solution")]
     age_min: Annotated[int | None, Field(ge=0, le=99, description="Âge minimal")] = None
     age_max: Annotated[int | None, Field(ge=0, le=99, description="Âge maximal")] = None
+    age_max_handicap: Annotated[
+        int | None,
+        Field(
+            ge=0, le=99, description="Âge maximal pour un jeune reconnu handicapé, quand la règle le relève"
+        ),
+    ] = None
+    reserve_a: Annotated[
+        list[Literal["handicap", "ase"]],
+        as_list(),
+        Field(
+            description="Réservé aux jeunes reconnus handicapés (handicap) ou accompagnés par l'Aide sociale à "
+            "l'enfance (ase)"
+        ),
+    ] = []
     statuts: Annotated[list[Statut], as_list(), Field(description="Statuts des jeunes concernés")] = []
     niveaux: Annotated[list[Niveau], as_list(), Field(description="Niveaux de formation concernés")] = []
     prescripteurs: Annotated[list[Prescripteur], as_list(), Field(description="Qui prescrit ou oriente")] = []
@@ -119,6 +170,11 @@ class Offre(Model):
     ] = []
     dispositifs_lies: Annotated[
         list[Slug], as_list(), Field(description="Identifiants de dispositifs liés")
+    ] = []
+    mots_cles: Annotated[
+        list[Annotated[str, Field(min_length=2, max_length=80)]],
+        as_list(),
+        Field(description="Mots des usagers qui doivent trouver la fiche, ex. « stage en entreprise »"),
     ] = []
     exemple: Annotated[
         bool, Field(description="true pour une fiche d'illustration (bandeau « exemple »)")
@@ -143,8 +199,14 @@ class Fiche(Offre):
     beneficiaires: Annotated[Beneficiaires | None, Field(description="Nombre de bénéficiaires attendus")] = (
         None
     )
-    active: Annotated[bool, Field(description="false quand l'action est terminée")] = True
-    periode: Annotated[str | None, Field(description="Période de l'action (ex. 2010–2011)")] = None
+    periode: Annotated[
+        Periode | None,
+        Field(description="Dates de l'action : l'état (en cours, terminée, à venir) s'en déduit"),
+    ] = None
+    active: Annotated[
+        bool | None,
+        Field(description="Vide : l'état se déduit de « periode » ; false : action arrêtée avant sa fin"),
+    ] = None
     adresse: Annotated[str | None, Field(description="Adresse du lieu d'accueil")] = None
     code_postal: Annotated[str | None, Field(pattern=r"^\d{5}$", description="Code postal")] = None
     commune: Annotated[str | None, Field(description="Commune")] = None
@@ -183,6 +245,10 @@ class Outil(Model):
         str | None, Field(description="Page du guide (chemin sous content/) du modèle imprimable")
     ] = None
     formulaire: Annotated[str | None, Field(pattern=r"^/", description="Formulaire en ligne (chemin)")] = None
+    sources: Annotated[
+        list[Reference],
+        Field(min_length=1, description="Sources : le rapport final qui décrit l'outil (au moins une)"),
+    ]
     date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
 
 
@@ -242,6 +308,9 @@ class Territoire(Model):
     perimetre: Annotated[
         Perimetre | None, Field(description="Les communes du territoire (EPCI, arrondissements, communes)")
     ] = None
+    sources: Annotated[
+        list[Reference], Field(description="Sources : le rapport final pour les territoires du plan")
+    ] = []
     date_maj: Annotated[PastDate, Field(description="Date de dernière vérification")]
 
 

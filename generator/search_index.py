@@ -9,17 +9,33 @@ messages separated by commas. (The `pagefind` Python package speaks it too, but 
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
+import re
 import subprocess
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mkdocs.plugins import BasePlugin
 from pagefind_bin import get_executable
 
+from generator.catalogue import Catalogue
 from generator.errors import BuildError
+from generator.periods import Etat, etat_offre
+from generator.schema import Offre
+from generator.synonyms import Synonyms
+
+# Search tiers (the page's `rang` meta): dispositifs and current or planned local actions, then ended local
+# actions, then every other page. site_config/assets/recherche.js weights Pagefind's scores by them.
+RANG_OFFRE, RANG_PASSEE, RANG_PAGE = 0, 1, 2
+# The weight of a sheet's own keywords: above body text (1), below its title (7).
+POIDS_MOTS_CLES = 4
+_BODY = re.compile(r"<div data-pagefind-body>(.*)", re.S)
+_TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
+# A sheet's last sections name other sheets: their words would bring those sheets' synonyms.
+_RELATED = re.compile(r'<h2 id="(?:dispositifs-lies|actions-locales[^"]*|sources)"')
 
 
 class PagefindService:
@@ -108,13 +124,69 @@ class PagefindService:
         self.reader.join(timeout=10)
 
 
-class IndexPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
-    """MkDocs plugin handing each rendered page that opts into search to the Pagefind service."""
+@dataclass(frozen=True)
+class SheetTerms:
+    """What the index holds about a sheet beside its page: its keywords, its tier and its summary."""
 
-    def __init__(self, service: PagefindService) -> None:
-        self.service = service
+    mots_cles: tuple[str, ...]
+    rang: int
+    resume: str
 
-    def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        if "data-pagefind-body" in output:
-            self.service.add(output, "/" + page.url)
-        return output
+
+def sheet_terms(catalogue: Catalogue) -> dict[str, SheetTerms]:
+    """The search terms of every fiche and dispositif, by the URL of its page."""
+
+    def terms(offre: Offre) -> SheetTerms:
+        rang = RANG_PASSEE if etat_offre(offre, catalogue.today) is Etat.TERMINEE else RANG_OFFRE
+        return SheetTerms(tuple(offre.mots_cles), rang, _first_sentence(offre.description))
+
+    pages = {f"/fiches/{f.id}/": terms(f) for f in catalogue.fiches.values()}
+    pages.update({f"/dispositifs/{d.id}/": terms(d) for d in catalogue.dispositifs.values()})
+    return pages
+
+
+def _first_sentence(text: str, longest: int = 240) -> str:
+    """The summary shown under a result: the description's first sentence, cut at a word if too long."""
+    flat = " ".join(text.replace("**", "").split())
+    end = flat.find(". ")
+    if 0 < end < longest:
+        return flat[: end + 1]
+    return flat if len(flat) <= longest else flat[:longest].rsplit(" ", 1)[0] + "…"
+
+
+def page_text(output: str) -> str:
+    """The text of a page's indexed part (its search filters included), for the synonym list."""
+    body = _BODY.search(output)
+    indexed = body.group(1) if body else output
+    related = _RELATED.search(indexed)
+    return html.unescape(_TAG.sub(" ", indexed[: related.start()] if related else indexed))
+
+
+def with_search_terms(
+    output: str, terms: SheetTerms | None, synonyms: Synonyms, description: str = ""
+) -> str:
+    """The page as Pagefind indexes it: plus its tier, summary (else `description`) and keywords, and the
+    synonyms of its words.
+
+    Only the index gets them (the page served is `output` itself), at the end of the indexed part so that the
+    excerpts Pagefind cuts keep to the page's own text.
+    """
+    mots_cles = terms.mots_cles if terms else ()
+    expanded = synonyms.expand(page_text(output) + " " + " ; ".join(mots_cles))
+    resume = terms.resume if terms else description
+    parts = [
+        f'<div data-pagefind-ignore><span data-pagefind-meta="rang:{terms.rang if terms else RANG_PAGE}">'
+    ]
+    if resume:
+        parts.append(f'</span><span data-pagefind-meta="resume">{html.escape(resume)}')
+    parts.append("</span></div>")
+    if mots_cles:
+        keywords = html.escape(" ; ".join(mots_cles))
+        parts.append(f'<p data-pagefind-weight="{POIDS_MOTS_CLES}">{keywords}</p>')
+    if expanded:
+        parts.append(f"<p>{html.escape(' ; '.join(expanded))}</p>")
+    block = "".join(parts)
+    at = output.find('<p class="partaj-maj">')
+    if at < 0:
+        at = output.index("<div data-pagefind-body>") + len("<div data-pagefind-body>")
+    return output[:at] + block + output[at:]

@@ -37,9 +37,20 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 LOGIN_PATH = "/coordination/connexion"
 HOME_PATH = "/coordination/"
+# A CFA's own area (issue 15): its reports, its file uploads; never the coordinators' pages.
+CFA_HOME_PATH = "/cfa/"
 # last_seen is written at most this often: one write per minute of activity, not one per page.
 TOUCH_EVERY = timedelta(minutes=1)
 BACK_OFFICE_HEADERS = {"cache-control": "no-store", "x-robots-tag": "noindex"}
+NOT_FOR_CFA = (
+    "Page réservée aux coordinateurs",
+    "Votre compte est celui d'un CFA : il donne accès à vos signalements, pas au suivi des CTL. "
+    "Retrouvez vos signalements sur la page « Mes signalements » (/cfa/).",
+)
+NOT_FOR_COORDINATORS = (
+    "Page réservée aux CFA",
+    "Cette page est celle des CFA qui signalent des ruptures. Votre compte de coordination n'y a pas accès.",
+)
 CSRF_REFUSED = (
     "Action refusée",
     "Cette action n'a pas pu être vérifiée : la page était peut-être trop ancienne, ouverte avant une "
@@ -53,8 +64,13 @@ class User:
 
     id: int
     email: str
-    role: str  # "coordinateur" | "regional"
+    role: str  # "coordinateur" | "regional" | "cfa"
     territoires: frozenset[str]  # the coordinator's territories; empty for a regional coordinator
+    uais: frozenset[str] = frozenset()  # a CFA's UAIs; empty for the coordinators
+
+    @property
+    def cfa(self) -> bool:
+        return self.role == "cfa"
 
     @property
     def regional(self) -> bool:
@@ -113,13 +129,20 @@ def safe_next(value: str | None) -> str:
     path = posixpath.normpath("/" + parts.path.lstrip("/"))
     if parts.path.endswith("/") and path != "/":
         path += "/"
-    if not (path == "/coordination" or path.startswith("/coordination/")):
+    if not (path == "/coordination" or path.startswith(("/coordination/", CFA_HOME_PATH))):
         return HOME_PATH
     if path.startswith(LOGIN_PATH) or path.startswith("/coordination/deconnexion"):
         return HOME_PATH
     query = f"?{parts.query}" if parts.query else ""
     fragment = f"#{parts.fragment}" if parts.fragment else ""
     return path + query + fragment
+
+
+def landing(role: str, suite: str) -> str:
+    """Where a login leads: `suite` (from `safe_next`) in the user's own area, else the area's home page."""
+    if role == "cfa":
+        return suite if suite.startswith(CFA_HOME_PATH) else CFA_HOME_PATH
+    return HOME_PATH if suite.startswith(CFA_HOME_PATH) else suite
 
 
 def login_url(suite: str | None = None, expired_session: bool = False) -> str:
@@ -142,8 +165,8 @@ class CurrentSession:
 
 
 def to_user(account: accounts_db.Account) -> User:
-    territoires = frozenset() if account.role == "regional" else frozenset(account.territoires)
-    return User(account.id, account.email, account.role, territoires)
+    territoires = frozenset() if account.role in ("regional", "cfa") else frozenset(account.territoires)
+    return User(account.id, account.email, account.role, territoires, frozenset(account.uais))
 
 
 async def current_session(request: Request) -> tuple[CurrentSession | None, bool]:
@@ -191,15 +214,22 @@ def csrf_refused(request: Request) -> Response:
     return render(request, "erreur.html", context, 403, headers=BACK_OFFICE_HEADERS)
 
 
-# Every endpoint wrapped by `back_office`: a test walks the route table and fails on a `/coordination/` endpoint
-# (the login page excepted) that is not in it.
+# Every endpoint wrapped by `back_office`, `signed_in` or `cfa_area`: a test walks the route table and fails on a
+# `/coordination/` or `/cfa/` endpoint (the login page excepted) that is not in it.
 GUARDED: set[Endpoint] = set()
+COORDINATION_ROLES = frozenset({"coordinateur", "regional"})
+EVERY_ROLE = frozenset({"coordinateur", "regional", "cfa"})
+CFA_ROLES = frozenset({"cfa"})
 
 
-def back_office(endpoint: Endpoint) -> Endpoint:
-    """Requires a valid session (else 303 to the login page with `suite`), sets `request.state.user` and
-    `request.state.csrf`, checks the CSRF token of every POST (403), marks the response no-store, noindex."""
+def wrong_area(request: Request, refusal: tuple[str, str]) -> Response:
+    """The French 403 page of a page outside the user's area (a CFA on a coordinators' page, or the reverse)."""
+    title, message = refusal
+    context = {"title": title, "message": message, "status_code": 403}
+    return render(request, "erreur.html", context, 403, headers=BACK_OFFICE_HEADERS)
 
+
+def _guard(endpoint: Endpoint, roles: frozenset[str], refusal: tuple[str, str]) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         svc = services(request)
@@ -212,10 +242,13 @@ def back_office(endpoint: Endpoint) -> Endpoint:
         request.state.user = session.user
         request.state.csrf = csrf.token(svc.settings, session.csrf_secret)
         request.state.session_hash = session.id_hash
+        if session.user.role not in roles:
+            return wrong_area(request, refusal)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             refused = cross_site(request, svc.settings.base_url)
             if not refused:
-                form = await request.form(max_files=0)
+                # A CFA's file upload (`/cfa/fichier`) carries one file; every other guarded form none.
+                form = await request.form(max_files=1 if roles == CFA_ROLES else 0)
                 refused = not csrf.valid(svc.settings, session.csrf_secret, form.get(csrf.CSRF_FIELD))
             if refused:
                 await log_audit(request, AuditAction.CSRF, request.url.path, AuditResult.REFUSE)
@@ -224,3 +257,20 @@ def back_office(endpoint: Endpoint) -> Endpoint:
 
     GUARDED.add(guarded)
     return guarded
+
+
+def back_office(endpoint: Endpoint) -> Endpoint:
+    """Requires a valid session of a coordinator (else 303 to the login page with `suite`; a CFA gets a French
+    403), sets `request.state.user` and `request.state.csrf`, checks the CSRF token of every POST (403), marks
+    the response no-store, noindex."""
+    return _guard(endpoint, COORDINATION_ROLES, NOT_FOR_CFA)
+
+
+def signed_in(endpoint: Endpoint) -> Endpoint:
+    """Like `back_office`, for any account (the logout)."""
+    return _guard(endpoint, EVERY_ROLE, NOT_FOR_CFA)
+
+
+def cfa_area(endpoint: Endpoint) -> Endpoint:
+    """Like `back_office`, for a CFA's pages: a coordinator gets a French 403; a POST may carry one file."""
+    return _guard(endpoint, CFA_ROLES, NOT_FOR_COORDINATORS)

@@ -25,13 +25,14 @@ from forms_backend.accounts import rules as accounts
 from forms_backend.accounts.auth import (
     BACK_OFFICE_HEADERS,
     LOGIN_PATH,
-    back_office,
     csrf_refused,
     current_session,
+    landing,
     new_session_id,
     safe_next,
     session_cookie,
     session_digest,
+    signed_in,
 )
 from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
@@ -74,6 +75,7 @@ class LoginResult:
     status_code: int = 200
     retry_after: int | None = None
     alert: str | None = None
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def _open_session(
     session_id = new_session_id()
     accounts_db.create_session(db, session_digest(session_id), account.id, csrf.new_secret(), now)
     _audit_login(db, account, AuditResult.SUCCES, {}, now, known_device)
-    return LoginResult(session_id=session_id, user_id=account.id)
+    return LoginResult(session_id=session_id, user_id=account.id, role=account.role)
 
 
 def _limited(limiter: guard.AttemptLimiter, client: str) -> LoginResult | None:
@@ -279,7 +281,9 @@ async def login(request: Request) -> Response:
         suite = safe_next(request.query_params.get("suite"))
         session, _ = await current_session(request)
         if session is not None:
-            return RedirectResponse(suite, status_code=303, headers=BACK_OFFICE_HEADERS)
+            return RedirectResponse(
+                landing(session.user.role, suite), status_code=303, headers=BACK_OFFICE_HEADERS
+            )
         info = EXPIRED if request.query_params.get("expiree") else ""
         if request.query_params.get("fin"):
             info = LOGGED_OUT
@@ -324,7 +328,7 @@ async def login(request: Request) -> Response:
         if result.alert is not None:
             response.background = alerts.login_alert_task(svc, result.alert, svc.clock())
         return response
-    response = RedirectResponse(suite, status_code=303, headers=BACK_OFFICE_HEADERS)
+    response = RedirectResponse(landing(result.role, suite), status_code=303, headers=BACK_OFFICE_HEADERS)
     response.set_cookie(
         session_cookie(svc.settings),
         result.session_id,
@@ -350,7 +354,7 @@ def _end_session(db: Database, id_hash: str, user_id: int, email: str, now: date
     )
 
 
-@back_office
+@signed_in
 async def logout(request: Request) -> Response:
     """POST (CSRF-checked by `back_office`): end the server-side session, forget the cookie."""
     svc = services(request)

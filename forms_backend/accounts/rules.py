@@ -19,7 +19,9 @@ from forms_backend.db import audit
 from forms_backend.errors import AccountError
 from forms_backend.vocabulary import AuditAction
 
-ROLES = ("coordinateur", "regional")
+ROLES = ("coordinateur", "regional", "cfa")
+# The UAI's check letter: the 7 digits modulo 23, as a letter of this alphabet (no I, O, Q).
+UAI_KEYS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 MIN_PASSWORD_LENGTH = 12
 # Longer passwords are refused when set, and refused at login before any hash is computed (same answer as a
 # wrong password): an anonymous client cannot make the server hash kilobytes.
@@ -87,10 +89,36 @@ def check_password(password: str) -> None:
         raise AccountError(f"mot de passe trop long : au plus {MAX_PASSWORD_LENGTH} caractères")
 
 
-def check_scope(role: str, territoires: Collection[str], known: Collection[str]) -> None:
-    """AccountError unless a coordinator has known territories and a regional coordinator none."""
+def normalise_uai(raw: str) -> str:
+    """A CFA's UAI as stored (upper case); AccountError when it is not 7 digits and its check letter."""
+    uai = raw.strip().upper()
+    if len(uai) != 8 or not uai[:7].isdigit() or not uai[:7].isascii() or not uai[7].isalpha():
+        raise AccountError(
+            f"UAI invalide : « {raw} » ; attendu 7 chiffres suivis d'une lettre (ex. 0596789J)"
+        )
+    expected = UAI_KEYS[int(uai[:7]) % 23]
+    if uai[7] != expected:
+        raise AccountError(
+            f"UAI invalide : « {raw} » ; la lettre de contrôle ne correspond pas aux chiffres "
+            f"(attendu {uai[:7]}{expected}) : vérifiez le numéro"
+        )
+    return uai
+
+
+def check_scope(
+    role: str, territoires: Collection[str], known: Collection[str], uais: Collection[str] = ()
+) -> None:
+    """AccountError unless a coordinator has known territories, a regional coordinator none, and a CFA one or
+    more UAIs and no territory."""
     if role not in ROLES:
-        raise AccountError(f"rôle inconnu : « {role} » ; attendu coordinateur ou regional")
+        raise AccountError(f"rôle inconnu : « {role} » ; attendu coordinateur, regional ou cfa")
+    if uais and role != "cfa":
+        raise AccountError("--uai ne vaut que pour un compte de CFA (--role cfa)")
+    if role == "cfa":
+        if territoires:
+            raise AccountError("un CFA ne suit pas de territoire : n'indiquez pas --territoire, mais --uai")
+        if not uais:
+            raise AccountError("un compte de CFA doit avoir au moins un UAI : --uai 0596789J")
     if role == "regional" and territoires:
         raise AccountError("un coordinateur régional voit tous les territoires : n'indiquez pas --territoire")
     if role == "coordinateur" and not territoires:
@@ -139,11 +167,20 @@ def device_key(email: str, nonce: str) -> str:
 
 
 def add_account(
-    db: Database, email: str, password_hash: str, role: str, territoires: Iterable[str], now: datetime
+    db: Database,
+    email: str,
+    password_hash: str,
+    role: str,
+    territoires: Iterable[str],
+    now: datetime,
+    uais: Iterable[str] = (),
 ) -> int:
     """Writer job: create the account and audit it."""
-    user_id = accounts_db.create_account(db, email, password_hash, role, territoires, now)
-    details = {"role": role, "territoires": sorted(set(territoires)), "par": CLI}
+    uais = sorted(set(uais))
+    user_id = accounts_db.create_account(db, email, password_hash, role, territoires, now, uais)
+    details: dict[str, object] = {"role": role, "territoires": sorted(set(territoires)), "par": CLI}
+    if uais:
+        details["uai"] = uais
     audit.record_command(db, AuditAction.COMPTE_CREE, now, target=email, details=details)
     return user_id
 

@@ -16,7 +16,8 @@ import uvicorn
 
 from forms_backend.app import create_app, settle_memory
 from forms_backend.cli import admin as cli_admin
-from forms_backend.cli import export
+from forms_backend.cli import agregats, export, rappels
+from forms_backend.cli import cfa as cli_cfa
 from forms_backend.db import accounts as accounts_db
 from forms_backend.errors import BackendError, SettingsError
 from forms_backend.settings import Settings
@@ -33,7 +34,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port d'écoute (défaut : 8000)")
     serve.add_argument("--db", type=Path, help="fichier SQLite (défaut : PARTAJ_DB ou var/partaj.db)")
     cli_admin.register(commands)
+    cli_cfa.register(commands)
     export.register(commands)
+    rappels.register(commands)
+    agregats.register(commands)
     return main
 
 

@@ -50,10 +50,10 @@ def first_account_hint(db_path: Path) -> str:
     )
 
 
-ROLE_LABELS = {"coordinateur": "coordinateur", "regional": "régional"}
+ROLE_LABELS = {"coordinateur": "coordinateur", "regional": "régional", "cfa": "CFA"}
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_of(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     return settings.but(db_path=args.db) if args.db is not None else settings
 
@@ -108,10 +108,11 @@ def read_password(
 
 def users_add(args: argparse.Namespace) -> int:
     """Create an account after checking its address, role, territories and password."""
-    settings = _settings(args)
+    settings = settings_of(args)
     email = accounts.normalise_email(args.email)
     territoires = sorted(set(args.territoire or []))
-    accounts.check_scope(args.role, territoires, load_forms_catalogue(settings).territoires.keys())
+    uais = sorted({accounts.normalise_uai(uai) for uai in args.uai or []})
+    accounts.check_scope(args.role, territoires, load_forms_catalogue(settings).territoires.keys(), uais)
     with opened(settings) as store:
         if store.read_sync(partial(accounts_db.find_account, email=email)) is not None:
             raise AccountError(f"un compte existe déjà pour {email}")
@@ -126,9 +127,12 @@ def users_add(args: argparse.Namespace) -> int:
                 role=args.role,
                 territoires=territoires,
                 now=clock.now(),
+                uais=uais,
             )
         ).result()
     scope = f"territoires : {', '.join(territoires)}" if territoires else "tous les territoires"
+    if uais:
+        scope = f"UAI : {', '.join(uais)}"
     print(f"Compte créé : {email} ({ROLE_LABELS[args.role]} ; {scope})")
     return 0
 
@@ -143,7 +147,7 @@ def _hour(at: datetime, settings: Settings) -> str:
 
 def users_list(args: argparse.Namespace) -> int:
     """Print every account: address, role, territories, state (active, slowed down until when, deactivated)."""
-    settings = _settings(args)
+    settings = settings_of(args)
     with opened(settings) as store:
         states = store.read_sync(partial(accounts.states, now=clock.now()))
     if not states:
@@ -155,13 +159,15 @@ def users_list(args: argparse.Namespace) -> int:
         if account.actif and state.ralenti_jusqu_a is not None:
             etat = f"ralenti jusqu'à {_hour(state.ralenti_jusqu_a, settings)} (navigateurs inconnus)"
         scope = ", ".join(account.territoires) if account.territoires else "tous les territoires"
+        if account.role == "cfa":
+            scope = "UAI " + ", ".join(account.uais)
         print(f"{account.email}\t{ROLE_LABELS.get(account.role, account.role)}\t{scope}\t{etat}")
     return 0
 
 
 def users_set_active(actif: bool, args: argparse.Namespace) -> int:
     """Deactivate (ending the account's sessions) or reactivate an account."""
-    with opened(_settings(args)) as store:
+    with opened(settings_of(args)) as store:
         account = store.submit(
             partial(accounts.set_active, email=args.email, actif=actif, now=clock.now())
         ).result()
@@ -174,7 +180,7 @@ def users_set_active(actif: bool, args: argparse.Namespace) -> int:
 
 def users_passwd(args: argparse.Namespace) -> int:
     """Set a new password: forgets the failed logins and ends the account's sessions."""
-    with opened(_settings(args)) as store:
+    with opened(settings_of(args)) as store:
         account = store.read_sync(partial(accounts_db.find_account, email=args.email))
         if account is None:
             raise AccountError(f"aucun compte pour {args.email}")
@@ -192,7 +198,7 @@ def users_passwd(args: argparse.Namespace) -> int:
 
 def run_purge(args: argparse.Namespace) -> int:
     """Apply the retention policy (or, with --dry-run, count what it would change)."""
-    settings = _settings(args)
+    settings = settings_of(args)
     with opened(settings) as store:
         report = store.submit(
             partial(purge, now=clock.now(), retention_months=settings.retention_months, dry_run=args.dry_run)
@@ -223,7 +229,7 @@ def run_purge(args: argparse.Namespace) -> int:
 
 def run_backup(args: argparse.Namespace) -> int:
     """Copy the live database to DEST and check the copy."""
-    settings = _settings(args)
+    settings = settings_of(args)
     report = backup(settings.db_path, args.dest)
     with opened(settings) as store:
         details: dict[str, Any] = {"destination": str(args.dest), "par": accounts.CLI}
@@ -248,7 +254,10 @@ def register(commands: Any) -> None:
     actions = users.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="crée un compte (mot de passe demandé deux fois)")
     add.add_argument("email", metavar="ADRESSE")
-    add.add_argument("--role", required=True, choices=accounts.ROLES, help="coordinateur ou regional")
+    add.add_argument(
+        "--role", required=True, choices=accounts.ROLES, help="coordinateur, regional ou cfa (un CFA : --uai)"
+    )
+    add.add_argument("--uai", action="append", metavar="UAI", help="UAI du CFA (répétable ; rôle cfa)")
     add.add_argument(
         "--territoire", action="append", metavar="ID", help="territoire du coordinateur (répétable)"
     )

@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 
 from forms_backend.accounts.auth import back_office
 from forms_backend.clock import today_in
-from forms_backend.coordination import rules
+from forms_backend.coordination import rules, suggestions
 from forms_backend.coordination.table import common_context, params_of, user_of, visible_territoires
 from forms_backend.db import situations
 from forms_backend.db import tracking as tracking_db
@@ -81,6 +81,7 @@ async def _page(
         "forms": forms or {},
         "next_statuts": allowed_next(found.row["statut"]),
         "solution_choices": solution_choices(svc),
+        "possibles": suggestions.possibles(found, svc.catalogue, svc.settings.tz, _today(svc)),
         "done": DONE.get(done, ""),
         "note_max": rules.NOTE_MAX,
     }

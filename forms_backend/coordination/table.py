@@ -104,6 +104,13 @@ def read_filters(
     return rules.filters(svc.catalogue, params, visible)
 
 
+def export_label(total: int) -> str:
+    """The title of the export block, in French singular or plural."""
+    if total == 0:
+        return "Exporter le tableau (aucune situation)"
+    return "Exporter cette situation" if total == 1 else f"Exporter ces {total} situations"
+
+
 @back_office
 async def table(request: Request) -> Response:
     """The tracking table: GET with filters in the query string; POST when a free search is typed."""
@@ -125,6 +132,7 @@ async def table(request: Request) -> Response:
         "values": values,
         "errors": errors,
         "found": found,
+        "export_label": export_label(found.total),
         "territoires": visible_territoires(svc.catalogue, user),
         "sorts": rules.SORTS,
         "statuts": STATUTS,

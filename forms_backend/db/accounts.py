@@ -31,6 +31,8 @@ class Account:
     territoires: tuple[str, ...]
     password_hash: str
     created_at: str
+    # The UAIs of a CFA account (role `cfa`, migration 10); empty for the other roles.
+    uais: tuple[str, ...] = ()
 
 
 def _territories(db: Database, user_id: int) -> tuple[str, ...]:
@@ -41,9 +43,18 @@ def _territories(db: Database, user_id: int) -> tuple[str, ...]:
     return tuple(row[0] for row in rows)
 
 
+def _uais(db: Database, user_id: int) -> tuple[str, ...]:
+    rows = db.execute(
+        "SELECT uai FROM utilisateur_uai WHERE utilisateur_id = ? ORDER BY uai", [user_id]
+    ).fetchall()
+    return tuple(row[0] for row in rows)
+
+
 def _account(db: Database, row: tuple[int, str, str, int, str, str]) -> Account:
     user_id, email, role, actif, password_hash, created_at = row
-    return Account(user_id, email, role, bool(actif), _territories(db, user_id), password_hash, created_at)
+    uais = _uais(db, user_id) if role == "cfa" else ()
+    territoires = _territories(db, user_id)
+    return Account(user_id, email, role, bool(actif), territoires, password_hash, created_at, uais)
 
 
 _ACCOUNT_COLUMNS = "id, email, role, actif, mot_de_passe, created_at"
@@ -69,9 +80,15 @@ def count_accounts(db: Database) -> int:
 
 
 def create_account(
-    db: Database, email: str, password_hash: str, role: str, territoires: Iterable[str], now: datetime
+    db: Database,
+    email: str,
+    password_hash: str,
+    role: str,
+    territoires: Iterable[str],
+    now: datetime,
+    uais: Iterable[str] = (),
 ) -> int:
-    """Insert an account and its territories; AccountError when the address is taken."""
+    """Insert an account, its territories (or a CFA's UAIs); AccountError when the address is taken."""
     stamp = timestamp(now)
     try:
         user_id = db.execute(
@@ -84,6 +101,10 @@ def create_account(
     db.conn.executemany(
         "INSERT INTO utilisateur_territoires (utilisateur_id, territoire) VALUES (?, ?)",
         [(user_id, t) for t in sorted(set(territoires))],
+    )
+    db.conn.executemany(
+        "INSERT INTO utilisateur_uai (utilisateur_id, uai) VALUES (?, ?)",
+        [(user_id, uai) for uai in sorted(set(uais))],
     )
     return int(user_id)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forms_backend.db import migrations_cfa, migrations_observatoire
+from forms_backend.db.migrations_propositions import PROPOSITION_TERRITOIRES, PROPOSITIONS, RAPPELS
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -360,6 +363,28 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE situations ADD COLUMN territoire_commune TEXT",
         ),
         backfill=BACKFILL_COMMUNES,
+    ),
+    Migration(
+        8,
+        "propositions de fiches et de corrections par les partenaires, modération, rappels d'actualisation",
+        (
+            PROPOSITIONS,
+            "CREATE INDEX propositions_statut ON propositions(statut, created_at)",
+            PROPOSITION_TERRITOIRES,
+            "CREATE INDEX proposition_territoires_territoire ON proposition_territoires(territoire)",
+            RAPPELS,
+            "CREATE INDEX rappels_fiche ON rappels_actualisation(fiche_type, fiche, envoye_at)",
+        ),
+    ),
+    Migration(
+        9,
+        "index de l'observatoire : un par valeur comptée, étapes du suivi, activité des situations ouvertes",
+        migrations_observatoire.STATEMENTS,
+    ),
+    Migration(
+        10,
+        "espace des CFA : rôle cfa et ses UAI, signalements par fichier ou API, jetons d'API, résumés",
+        migrations_cfa.STATEMENTS,
     ),
 )
 

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from forms_backend.clock import timestamp
 from forms_backend.db import accounts as accounts_db
 from forms_backend.db import audit
+from forms_backend.db import propositions as propositions_db
 from forms_backend.db.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from forms_backend.db.connection import truncate_wal
 from forms_backend.db.store import after_commit
@@ -115,6 +116,10 @@ KEPT: dict[str, frozenset[str]] = {
         | {"solution_type", "solution_id", "date_valeur"}
     ),
     "situation_solutions": frozenset({"situation_id", "type", "cible", "proposee_at", "auteur"}),
+    # Which CFA sent the report and how: codes and dates only (the UAI is kept in `rapports_rupture` too).
+    "cfa_signalements": frozenset(
+        {"situation_id", "uai", "canal", "utilisateur_id", "jeton_id", "created_at"}
+    ),
 }
 
 
@@ -209,11 +214,13 @@ def purge(db: Database, now: datetime, retention_months: int, dry_run: bool) -> 
     db.execute(
         f"UPDATE situations SET {assignments}, anonymise_at = ? WHERE {_INACTIVE}", [timestamp(now), stamp]
     )
+    proposals = propositions_db.anonymise_expired(db, cutoff, now)
     deleted = audit.delete_old(db)
     sessions = accounts_db.delete_expired_sessions(db, now - IDLE_TIMEOUT, now - ABSOLUTE_TIMEOUT)
     accounts_db.delete_stale_failures(db, months_before(now, 12))
     details = {
         "situations_anonymisees": inactive,
+        "propositions_anonymisees": proposals,
         "entrees_audit_supprimees": deleted,
         "conservation_mois": retention_months,
     }

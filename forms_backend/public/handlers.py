@@ -7,12 +7,10 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
-from urllib.parse import unquote_plus
 
-from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from forms_backend.clock import today_in
 from forms_backend.db import situations
@@ -23,30 +21,27 @@ from forms_backend.web import csrf
 from forms_backend.web.forms import Formulaire, Result, validate
 from forms_backend.web.pages import error_page, render
 from forms_backend.web.security import (
-    FORM_TOKEN_FIELD,
-    HONEYPOT_FIELD,
     FormToken,
-    cookie_name,
-    cross_site,
     looks_like_a_bot,
-    sign,
     submission_key,
-    unsign,
+)
+from forms_backend.web.submission import (
+    NO_STORE,
+    checked_post,
+    protections,
+    receipt_of,
+    submitted,
+    to_receipt,
 )
 
 log = logging.getLogger("partaj.formulaires")
-MAX_FIELDS = 120
-URLENCODED = "application/x-www-form-urlencoded"
-RECEIPT_MAX_AGE = 2 * 3600
-NO_STORE = {"cache-control": "no-store"}
 PAGE_TOO_OLD = (
     "Cette page est restée ouverte plus de 24 heures : par sécurité, votre envoi n'a pas été enregistré. "
     "Vos réponses sont conservées ci-dessous : vérifiez-les puis renvoyez le formulaire."
 )
 
 
-def _receipt_cookie_name(svc: Services) -> str:
-    return cookie_name("partaj_recu", svc.settings.secure_cookies)
+RECEIPT_COOKIE = "partaj_recu"
 
 
 def _render_form(
@@ -64,11 +59,7 @@ def _render_form(
         "values": result.values if result else {},
         "errors": result.errors if result else {},
         "notice": notice,
-        "csrf_field": csrf.CSRF_FIELD,
-        "csrf_token": csrf.token(svc.settings, cookie),
-        "token_field": FORM_TOKEN_FIELD,
-        "form_token": token.encode(svc.settings.secret_key),
-        "honeypot_field": HONEYPOT_FIELD,
+        **protections(svc.settings, cookie, token),
         "settings": svc.settings,
     }
     response = render(request, "formulaire.html", context, status_code, headers=NO_STORE)
@@ -84,18 +75,8 @@ async def show_form(source: str, request: Request) -> Response:
 
 
 def _to_receipt(svc: Services, receipt: situations.Receipt) -> Response:
-    response = RedirectResponse("/formulaires/recu", status_code=303, headers=NO_STORE)
     payload = "|".join((receipt.reference, receipt.source, receipt.territoire))
-    response.set_cookie(
-        _receipt_cookie_name(svc),
-        sign(svc.settings.secret_key, "recu", payload),
-        max_age=RECEIPT_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=svc.settings.secure_cookies,
-    )
-    return response
+    return to_receipt(svc.settings, "/formulaires/recu", RECEIPT_COOKIE, "recu", payload)
 
 
 def _decoy_receipt(svc: Services, source: str, territoire: str) -> situations.Receipt:
@@ -105,60 +86,13 @@ def _decoy_receipt(svc: Services, source: str, territoire: str) -> situations.Re
     return situations.Receipt(reference(source, year, number), source, territoire)
 
 
-def url_encoded_fields(text: str) -> list[tuple[str, str | UploadFile]]:
-    """The `(name, value)` pairs of a URL-encoded body, as `parse_qsl(text, keep_blank_values=True)` reads them,
-    about twice as fast (most values have nothing to unquote); ValueError past `MAX_FIELDS` pairs."""
-    pairs = text.split("&")
-    if len(pairs) > MAX_FIELDS:
-        raise ValueError("trop de champs")
-    fields: list[tuple[str, str | UploadFile]] = []
-    for pair in pairs:
-        if pair:
-            name, _, value = pair.partition("=")
-            fields.append(
-                (
-                    unquote_plus(name) if "%" in name or "+" in name else name,
-                    unquote_plus(value) if "%" in value or "+" in value else value,
-                )
-            )
-    return fields
-
-
-async def _read_form(request: Request) -> FormData:
-    """The submitted fields. A URL-encoded body (what browsers send) is read by `url_encoded_fields`: its bytes
-    were already read whole and checked to be UTF-8 by `BodyLimitMiddleware`."""
-    if request.headers.get("content-type", "").partition(";")[0].strip().lower() == URLENCODED:
-        try:
-            return FormData(url_encoded_fields((await request.body()).decode()))
-        except ValueError as exc:
-            raise HTTPException(400, "champs") from exc
-    # A field may use the whole body limit: an over-long text gets its 422 message, not a bare 400.
-    limit = services(request).settings.max_body_bytes
-    return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=limit)
-
-
 async def submit_form(source: str, request: Request) -> Response:
     """POST: checks (origin, CSRF, display token), page shown over 24 hours ago or validation (422, every
     answer kept), bots, rate limit (429), one transaction, 303. A body not in UTF-8 or a field sent twice: 400."""
     svc = services(request)
     form = svc.forms[source]
-    if cross_site(request, svc.settings.base_url):
-        raise HTTPException(403, "cross-site")
-    data = await _read_form(request)
-    cookie = csrf.cookie_of(request, svc.settings)
-    if cookie is None or not csrf.valid(svc.settings, cookie, data.get(csrf.CSRF_FIELD)):
-        raise HTTPException(403, "csrf")
-    raw_token = data.get(FORM_TOKEN_FIELD)
-    token = (
-        FormToken.decode(svc.settings.secret_key, raw_token, source) if isinstance(raw_token, str) else None
-    )
-    if token is None:
-        raise HTTPException(400, "jeton")
-    submitted: dict[str, list[str]] = {}
-    for name, value in data.multi_items():
-        if isinstance(value, str):
-            submitted.setdefault(name, []).append(value)
-    result = validate(form, submitted, today_in(svc.settings.tz))
+    data, cookie, token = await checked_post(request, source)
+    result = validate(form, submitted(data), today_in(svc.settings.tz))
     if token.expired(time.time()):
         # Shown again with every answer and a fresh token: nothing is lost, nothing is stored.
         fresh = token.renewed(svc.settings.min_fill_seconds)
@@ -196,8 +130,7 @@ async def submit_form(source: str, request: Request) -> Response:
 async def receipt_page(request: Request) -> Response:
     """The receipt: reference and next steps, read from a signed cookie (nothing personal in the URL)."""
     svc = services(request)
-    raw = request.cookies.get(_receipt_cookie_name(svc), "")
-    payload = unsign(svc.settings.secret_key, "recu", raw) if raw else None
+    payload = receipt_of(request, svc.settings, RECEIPT_COOKIE, "recu")
     receipt = None
     if payload and payload.count("|") == 2:
         reference, source, territoire = payload.split("|")

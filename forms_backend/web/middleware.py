@@ -7,7 +7,7 @@ import base64
 import codecs
 import hashlib
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
@@ -186,17 +186,20 @@ class BodyLimitMiddleware:
     reading a chunked body; reads a form's body whole (within the limit) and checks its encoding
     (`check_form_body`, 400) before any handler parses it: one place for every form, public or back office."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths that take a bigger body (a CFA's file of reports), by exact path.
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        max_bytes = self.larger.get(scope.get("path", ""), self.max_bytes)
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
+        if length.isdigit() and int(length) > max_bytes:
             scope["partaj.body_too_large"] = True
         content_type = headers.get("content-type", "")
         is_form = parse_options_header(content_type)[0] in (URLENCODED, MULTIPART)
@@ -210,7 +213,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge()
             return message
 

@@ -13,7 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from forms_backend.errors import BackendError, BodyTooLarge, FormRefused, SituationNotFound
+from forms_backend.errors import (
+    BackendError,
+    BodyTooLarge,
+    FormRefused,
+    PropositionNotFound,
+    SituationNotFound,
+)
 from forms_backend.vocabulary import AuditAction, AuditResult
 from forms_backend.web.audit import log as log_audit
 
@@ -109,6 +115,9 @@ async def backend_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, SituationNotFound) and getattr(request.state, "user", None) is not None:
         action = AuditAction.SITUATION_CONSULTEE if request.method == "GET" else AuditAction.MODIFICATION
         await log_audit(request, action, f"id {exc.situation_id}", AuditResult.REFUSE)
+    if isinstance(exc, PropositionNotFound) and getattr(request.state, "user", None) is not None:
+        action = AuditAction.PROPOSITION_CONSULTEE if request.method == "GET" else AuditAction.MODIFICATION
+        await log_audit(request, action, f"proposition {exc.proposition_id}", AuditResult.REFUSE)
     headers = {"connection": "close"} if isinstance(exc, BodyTooLarge) else {}
     if request.url.path.startswith("/coordination/"):
         headers["x-robots-tag"] = "noindex"

@@ -65,7 +65,7 @@ def test_coordinator_follows_a_situation_to_its_outcome_and_exports_the_table(
 
         page.select_option("#champ-solution", "dispositif:pmsmp")
         with page.expect_navigation():
-            page.get_by_role("button", name="Proposer cette solution").click()
+            page.get_by_role("button", name="Proposer cette solution", exact=True).click()
         link = page.locator("#solution a", has_text="Période de mise en situation en milieu professionnel")
         assert link.get_attribute("href") == "/dispositifs/pmsmp/"
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from forms_backend.public.handlers import url_encoded_fields
+from forms_backend.web.formdata import url_encoded_fields
 from forms_backend.web.forms import FIELD_TWICE
 from tests.forms_backend.conftest import (
     VALID,

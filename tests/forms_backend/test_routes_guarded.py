@@ -17,7 +17,9 @@ from forms_backend.settings import Settings
 from generator.catalogue import Catalogue
 
 OPEN = {"/coordination/connexion"}
-SAMPLE = {"{id:int}": "1", "{jour}": "2026-03-02", "{format}": "csv"}
+SAMPLE = {"{id:int}": "1", "{jour}": "2026-03-02", "{format}": "csv", "{format:str}": "xlsx"}
+# The CFAs' area (issue 15) is guarded the same way, by `cfa_area`.
+AREAS = ("/coordination/", "/cfa/")
 
 
 def routes_of(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
@@ -33,7 +35,7 @@ def unguarded(app: Starlette) -> list[str]:
     return [
         path
         for path, route in routes_of(list(app.routes))
-        if path.startswith("/coordination/") and path not in OPEN and route.endpoint not in GUARDED
+        if path.startswith(AREAS) and path not in OPEN and route.endpoint not in GUARDED
     ]
 
 
@@ -67,7 +69,7 @@ def test_routes_an_endpoint_added_without_its_guard_is_found(app: Starlette) -> 
 def test_routes_anonymous_requests_to_the_back_office_go_to_the_login_page(app: Starlette) -> None:
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         for path, route in routes_of(list(app.routes)):
-            if not path.startswith("/coordination/") or path in OPEN:
+            if not path.startswith(AREAS) or path in OPEN:
                 continue
             for method in sorted(route.methods or ()):
                 if method == "HEAD":
@@ -76,3 +78,10 @@ def test_routes_anonymous_requests_to_the_back_office_go_to_the_login_page(app: 
                 assert (path, method, response.status_code) == (path, method, 303)
                 assert response.headers["location"].startswith("/coordination/connexion")
                 assert response.headers["cache-control"] == "no-store"
+
+
+def test_routes_every_cfa_endpoint_is_guarded(app: Starlette) -> None:
+    paths = [p for p, _ in routes_of(list(app.routes)) if p.startswith("/cfa/")]
+
+    assert len(paths) >= 5
+    assert [p for p in unguarded(app) if p.startswith("/cfa/")] == []

@@ -96,14 +96,11 @@ def served(site: Path) -> Iterator[str]:
 def search(page: Any, site_url: str, terms: str) -> int:
     """Type `terms` on the search page; the number of results announced."""
     page.goto(f"{site_url}/trouver-une-solution/")
-    page.fill("#recherche input", terms)
-    # Wait for the answer to these terms (not the placeholder, nor the answer to a prefix typed earlier).
-    message = page.locator(".pagefind-ui__message").filter(has_text=f"pour {terms}")
-    message.wait_for()
-    count = int(message.inner_text().split()[0])
-    if count:
-        page.locator(".pagefind-ui__result").first.wait_for()
-    return count
+    page.fill("#recherche-terme", terms)
+    # Wait for the answer to these terms (recherche.js marks the results with the terms they answer).
+    page.wait_for_function("t => document.getElementById('recherche').dataset.terme === t", arg=terms)
+    message = page.locator(".partaj-recherche__message").inner_text()
+    return int(message.split()[0]) if message[0].isdigit() else 0
 
 
 VALID_DISPOSITIF = """\

@@ -88,7 +88,7 @@ def test_build_coverage_page_marks_empty_cells(built_site: Path, catalogue: Cata
 
 def test_build_chart_pages_have_svg_and_table(built_site: Path) -> None:
     page = html(built_site, "chiffres")
-    assert page.count('.svg" alt="') == 7
+    assert page.count('.svg" alt="') == 10
     assert "<td>2\u202f285</td>" in page
     svg = (built_site / "chiffres" / "ages.svg").read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and "<svg" in svg

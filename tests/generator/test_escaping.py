@@ -355,12 +355,11 @@ def test_escaping_search_page_shows_the_names(page: Any, hostile_site: Path) -> 
     page.on("pageerror", lambda error: errors.append(str(error)))
     with served(hostile_site) as site_url:
         assert search(page, site_url, "Fiche guillemets") >= 1
-        link = page.locator(".pagefind-ui__result-link").first
+        link = page.locator(".partaj-recherche__lien").first
         assert link.inner_text() == FICHE
-        label = page.locator(".pagefind-ui__filter-label").filter(has_text=TERRITOIRE)
-        label.wait_for(state="attached")
-        assert (label.text_content() or "").startswith(f"{TERRITOIRE} (")
-        assert page.locator(".pagefind-ui__result script").count() == 0
+        option = page.locator("#recherche-filtre-territoire option").filter(has_text=TERRITOIRE)
+        assert option.text_content() == TERRITOIRE
+        assert page.locator(".partaj-recherche script").count() == 0
         link.click()
         page.wait_for_url(f"**/fiches/{FICHE_ID}/")
         assert page.locator("article h1").inner_text() == FICHE

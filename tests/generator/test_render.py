@@ -12,7 +12,8 @@ import yaml
 
 from generator.catalogue import load_catalogue
 from generator.content import split_front_matter
-from generator.render import COUVERTURE, Renderer
+from generator.coverage import COUVERTURE
+from generator.render import Renderer
 from tests.generator.conftest import VALID_FICHE
 
 
@@ -57,7 +58,7 @@ def test_render_coverage_counts_only_current_local_actions(
 ) -> None:
     write_yaml("fiches/ma-fiche.yaml", VALID_FICHE)
     ended = VALID_FICHE.replace("id: ma-fiche", "id: finie").replace("[valenciennes]", "[arras]")
-    write_yaml("fiches/finie.yaml", ended + "active: false\nperiode: 2010–2011\n")
+    write_yaml("fiches/finie.yaml", ended + "periode: {debut: 2010-09-01, fin: 2011-12-31}\n")
     example = VALID_FICHE.replace("id: ma-fiche", "id: exemple").replace("[valenciennes]", "[arras]")
     write_yaml("fiches/exemple.yaml", example + "exemple: true\n")
     catalogue = load_catalogue(data_dir, None, today=date(2026, 11, 30))
@@ -85,9 +86,9 @@ def test_render_coverage_counts_only_current_local_actions(
 def test_render_ended_action_says_so(
     write_yaml: Callable[[str, str], Path], data_dir: Path, tmp_path: Path
 ) -> None:
-    write_yaml("fiches/ma-fiche.yaml", VALID_FICHE + "active: false\nperiode: 2010–2011\n")
+    write_yaml("fiches/ma-fiche.yaml", VALID_FICHE + "active: false\n")
     text = (render(data_dir, tmp_path) / "fiches" / "ma-fiche.md").read_text(encoding="utf-8")
-    assert '!!! info "Action terminée"\n    Cette action a eu lieu (2010–2011)' in text
+    assert '!!! info "Action terminée"\n    Action terminée. Elle reste décrite ici pour mémoire' in text
 
 
 def test_render_escapes_html_in_text(
@@ -112,4 +113,5 @@ def test_render_front_matter_carries_search_filters(
         "thématique": ["Remobilisation"],
         "public": ["Jeunes"],
         "volet": ["Réparation"],
+        "état": ["En cours"],
     }

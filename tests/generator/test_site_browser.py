@@ -21,21 +21,21 @@ def site_url(built_site: Path) -> Iterator[str]:
 def test_search_without_accents_finds_accented_pages(page: Any, site_url: str) -> None:
     count = search(page, site_url, "decrochage")
     assert count >= 5
-    first = page.locator(".pagefind-ui__result").first
+    first = page.locator(".partaj-recherche__resultat").first
     assert "décrochage" in first.inner_text().casefold()
 
 
 def test_search_territory_filter_narrows_results(page: Any, site_url: str) -> None:
     before = search(page, site_url, "jeunes")
-    page.get_by_label("Bassin d'emploi de Valenciennes").first.check()
-    page.locator(".pagefind-ui__message").filter(has_not_text=f"{before} résultats").wait_for()
-    after = int(page.locator(".pagefind-ui__message").inner_text().split()[0])
+    page.get_by_label("Territoire", exact=True).select_option(label="Bassin d'emploi de Valenciennes")
+    page.locator(".partaj-recherche__message").filter(has_not_text=f"{before} résultats").wait_for()
+    after = int(page.locator(".partaj-recherche__message").inner_text().split()[0])
     assert 0 < after < before
 
 
 def test_search_result_opens_its_fiche(page: Any, site_url: str) -> None:
     search(page, site_url, "cellule technique locale Valenciennes")
-    link = page.locator(".pagefind-ui__result-link", has_text="Valenciennes").first
+    link = page.locator(".partaj-recherche__lien", has_text="Valenciennes").first
     title = link.inner_text()
     link.click()
     page.wait_for_url("**/fiches/**")
@@ -54,8 +54,8 @@ def test_search_result_opens_its_fiche(page: Any, site_url: str) -> None:
 def test_page_has_no_serious_accessibility_violation(page: Any, site_url: str, path: str) -> None:
     page.goto(f"{site_url}{path}")
     if path == "/trouver-une-solution/":
-        page.fill("#recherche input", "apprentissage")
-        page.locator(".pagefind-ui__result").first.wait_for()
+        page.fill("#recherche-terme", "apprentissage")
+        page.locator(".partaj-recherche__resultat").first.wait_for()
     violations = axe_violations(page)
     assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
 
