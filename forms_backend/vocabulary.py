@@ -169,6 +169,8 @@ class AuditAction(StrEnum):
     CFA_JETON_REVOQUE = "cfa-jeton-revoque"
     CFA_RESUMES = "cfa-resumes"
 
+    ACCES_HORS_ESPACE = "acces-hors-espace"
+
     @property
     def label(self) -> str:
         return _ACTION_LABELS[self]
@@ -202,6 +204,7 @@ _ACTION_LABELS = {
     AuditAction.EXPORT: "Export du tableau de bord",
     AuditAction.EXPORT_CLI: "Export (ligne de commande)",
     AuditAction.PROPOSITION_RECUE: "Proposition reçue d'un partenaire",
+    AuditAction.ACCES_HORS_ESPACE: "Page hors de l'espace du compte refusée",
     AuditAction.PROPOSITIONS_CONSULTEES: "Liste des propositions consultée",
     AuditAction.PROPOSITION_CONSULTEE: "Proposition consultée",
     AuditAction.PROPOSITION_ACCEPTEE: "Proposition acceptée et publiée",

@@ -243,6 +243,7 @@ def _guard(endpoint: Endpoint, roles: frozenset[str], refusal: tuple[str, str]) 
         request.state.csrf = csrf.token(svc.settings, session.csrf_secret)
         request.state.session_hash = session.id_hash
         if session.user.role not in roles:
+            await log_audit(request, AuditAction.ACCES_HORS_ESPACE, request.url.path, AuditResult.REFUSE)
             return wrong_area(request, refusal)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             refused = cross_site(request, svc.settings.base_url)

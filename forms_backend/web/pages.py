@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
 from forms_backend.errors import (
@@ -106,6 +106,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, headers=exc.headers)
 
 
+API_ERRORS = {
+    400: "Requête illisible : le corps doit être du JSON en UTF-8.",
+    413: "Envoi trop volumineux : découpez la liste en plusieurs envois.",
+    404: "Ressource introuvable.",
+}
+
+
 async def backend_error(request: Request, exc: Exception) -> Response:
     """The page of a typed error that reached a handler's caller: its status, in French.
 
@@ -124,6 +131,10 @@ async def backend_error(request: Request, exc: Exception) -> Response:
     if exc.status_code >= 500:
         log.error("erreur sur %s %s : %s", request.method, request.url.path, type(exc).__name__)
     message = exc.message if isinstance(exc, FormRefused) else None
+    if request.url.path.startswith("/api/"):
+        # The API answers in JSON, errors included (a CFA's software reads them, not a person).
+        text = message or API_ERRORS.get(exc.status_code, "Requête refusée.")
+        return JSONResponse({"erreur": text}, status_code=exc.status_code, headers=headers)
     return error_page(request, exc.status_code, headers=headers, message=message)
 
 

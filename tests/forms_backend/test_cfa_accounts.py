@@ -127,6 +127,9 @@ def test_cfa_account_cannot_reach_the_coordinators_pages(area: Area, path: str) 
     assert response.status_code == 403
     assert "<h1>Page réservée aux coordinateurs</h1>" in response.text
     assert response.headers["cache-control"] == "no-store"
+    assert rows(
+        area.db_path, "SELECT email, action, cible, resultat FROM audit WHERE action = 'acces-hors-espace'"
+    ) == [(CFA_A, "acces-hors-espace", path, "refuse")]
 
 
 def test_coordinator_cannot_reach_the_cfa_area(area: Area) -> None:

@@ -316,3 +316,20 @@ def test_cfa_api_audits_each_report(area: Area, capsys: pytest.CaptureFixture[st
 
     entries = [(a[1], a[2]) for a in audit_actions(area.db_path) if a[1].startswith("cfa-")]
     assert entries == [("cfa-jeton-cree", "succes"), ("cfa-api-envoi", "succes"), ("cfa-api-envoi", "refuse")]
+
+
+def test_cfa_api_answers_an_oversized_or_unreadable_body_in_json(
+    area: Area, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = _token(area, UAI_A, capsys)
+
+    too_big = _post(area, token, b"[" + b" " * (3 * 1024 * 1024) + b"]")
+    latin1 = _post(area, token, '{"nom": "Café"}'.encode("latin-1"))
+
+    assert too_big.status_code == 413
+    assert too_big.headers["content-type"] == "application/json"
+    assert too_big.json() == {"erreur": "Envoi trop volumineux : découpez la liste en plusieurs envois."}
+    assert latin1.status_code == 400
+    assert latin1.headers["content-type"] == "application/json"
+    assert "erreur" in latin1.json()
+    assert rows(area.db_path, "SELECT count(*) FROM situations") == [(0,)]
