@@ -131,8 +131,10 @@ def build_site(catalogue: Catalogue, content_dir: Path, out: Path) -> None:
                 if catalogue.chiffres is not None:
                     charts = pool.submit(draw_all, catalogue.chiffres, charts_dir)
                 run_mkdocs(write_mkdocs_config(docs, staging, workdir), WorkerPlugin(worker))
+                # Pagefind writes its bundle on the other core while the exports are written here.
+                worker.start_writing(staging / "pagefind")
                 write_exports(catalogue, staging)
-                worker.finish(staging / "pagefind")
+                worker.finish()
                 if charts is not None:
                     charts.result()
                     shutil.copytree(charts_dir, staging / "chiffres", dirs_exist_ok=True)

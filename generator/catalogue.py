@@ -15,7 +15,7 @@ from generator.content import check_pages
 from generator.data_inclusion.corrections import check_corrections
 from generator.data_inclusion.model import CORRECTIONS_FILE, IMPORTED_KINDS, ServiceImporte
 from generator.errors import ContentError, Problem, ReferentialError, Severity
-from generator.loader import Document, Loc, parse_file
+from generator.loader import Document, Loc, parse_file, parse_files
 from generator.periods import Etat, check_periods, etat_offre
 from generator.places import Places, load_places
 from generator.schema import (
@@ -182,8 +182,9 @@ class _Loader:
         """The files of one kind, from `data/<kind>/` or from `folder` with another `model` (imported ones)."""
         model = model or KINDS[kind]
         target: dict[str, Any] = getattr(self.cat, kind)
-        for path in sorted((folder or self.data_dir / kind).glob("*.y*ml")):
-            doc = parse_file(path, _shown(path), self.problems)
+        paths = sorted((folder or self.data_dir / kind).glob("*.y*ml"))
+        for path, (doc, problems) in zip(paths, parse_files([(p, _shown(p)) for p in paths]), strict=True):
+            self.problems.extend(problems)
             if doc is None:
                 continue
             self.parsed.append((kind, doc))

@@ -83,11 +83,17 @@ class IndexWorker:
             return answer
         return None
 
-    def finish(self, bundle: Path) -> None:
-        """Write the search bundle into `bundle` once every page is indexed; BuildError on any failure."""
+    def start_writing(self, bundle: Path) -> None:
+        """Ask for the search bundle in `bundle` once every page is indexed (the caller works meanwhile)."""
         self.finished = True
         with contextlib.suppress(BrokenPipeError, OSError):
             self.pages.send(("write", str(bundle)))
+
+    def finish(self, bundle: Path | None = None) -> None:
+        """Wait for the bundle (asked by `start_writing`, or now into `bundle`); BuildError on any failure."""
+        if not self.finished:
+            assert bundle is not None
+            self.start_writing(bundle)
         error = self.answers.recv() if self.answers.poll(600) else "l'indexation de la recherche n'a pas fini"
         self.process.join(timeout=30)
         if error:
