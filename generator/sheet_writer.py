@@ -19,28 +19,13 @@ from typing import Any
 import yaml
 
 from generator.catalogue import load_catalogue
-from generator.data_inclusion.write import write_atomic
+from generator.data_inclusion.write import SheetDumper, write_atomic
 from generator.errors import Problem
 from generator.loader import parse_text
 from generator.schema import Dispositif, Fiche, Model, Structure
 
 MODELS: dict[str, type[Model]] = {"fiches": Fiche, "dispositifs": Dispositif, "structures": Structure}
 SCHEMAS = {"fiches": "fiche", "dispositifs": "dispositif", "structures": "structure"}
-
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value and value == value.strip(" ") and "\r" not in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-class _Writer(_Dumper):  # type: ignore[misc,valid-type]
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-_Writer.add_representer(str, _represent_str)
 
 
 def ordered(folder: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +39,9 @@ def dump_sheet(folder: str, data: dict[str, Any], comments: tuple[str, ...] = ()
     """The text of one sheet file: schema comment, `comments` (one line each), keys in the model's order."""
     head = f"# yaml-language-server: $schema=../../schemas/{SCHEMAS[folder]}.schema.json\n"
     head += "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
-    body = yaml.dump(ordered(folder, data), Dumper=_Writer, allow_unicode=True, sort_keys=False, width=110)
+    body = yaml.dump(
+        ordered(folder, data), Dumper=SheetDumper, allow_unicode=True, sort_keys=False, width=110
+    )
     return head + body
 
 

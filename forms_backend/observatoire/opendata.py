@@ -14,9 +14,10 @@ from datetime import date
 
 from forms_backend.coordination import spreadsheets
 from forms_backend.db.observatoire import Crosstabs
-from forms_backend.observatoire.rules import AGES, NON_RENSEIGNE, OUTCOMES, mois, normalised
+from forms_backend.observatoire.rules import AGES, NON_RENSEIGNE, OUTCOMES, normalised
 from forms_backend.observatoire.suppression import Published, group_small_rows, protect, table_of
 from forms_backend.vocabulary import SOURCES, STATUTS
+from generator.periods import mois
 
 # file name → (title, dimension of `db.observatoire.DIMENSIONS`, nomenclature of its labels or None)
 TABLES: tuple[tuple[str, str, str, str | None], ...] = (

@@ -23,7 +23,6 @@ from forms_backend.observatoire.rules import (
     STEPS,
     Choice,
     jour,
-    mois,
     nombre,
     normalised,
     percentile,
@@ -31,6 +30,7 @@ from forms_backend.observatoire.rules import (
     tableau,
 )
 from forms_backend.vocabulary import SOURCES, STATUTS
+from generator.periods import mois
 
 Raw = Cell
 

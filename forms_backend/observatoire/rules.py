@@ -202,24 +202,3 @@ def pourcentage(part: int, total: int) -> str:
 def jour(value: date) -> str:
     """JJ/MM/AAAA."""
     return value.strftime("%d/%m/%Y")
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def mois(first: date) -> str:
-    """« mars 2026 »."""
-    return f"{MONTHS[first.month - 1]} {first.year}"

@@ -29,13 +29,15 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-class _SheetDumper(_Dumper):  # type: ignore[misc,valid-type]
+class SheetDumper(_Dumper):  # type: ignore[misc,valid-type]
+    """YAML as editors write it: multi-line texts as blocks, no anchors (also `generator/sheet_writer.py`)."""
+
     def ignore_aliases(self, data: Any) -> bool:
         """A date shared by two keys is written twice, not as a YAML anchor."""
         return True
 
 
-_SheetDumper.add_representer(str, _represent_str)
+SheetDumper.add_representer(str, _represent_str)
 
 
 def header(schema: str) -> str:
@@ -49,7 +51,7 @@ def header(schema: str) -> str:
 
 def dump(data: dict[str, Any], schema: str) -> bytes:
     """The bytes of one imported file (keys in the given order)."""
-    body = yaml.dump(data, Dumper=_SheetDumper, allow_unicode=True, sort_keys=False, width=100)
+    body = yaml.dump(data, Dumper=SheetDumper, allow_unicode=True, sort_keys=False, width=100)
     return (header(schema) + body).encode("utf-8")
 
 

@@ -7,13 +7,8 @@
   var POINTS = { besoin: 3, local: 2, reserve: 2, critere: 1, cible: 2, frais: 1, aVenir: -2 };
   var STATUTS_CIBLES = 3, AGES_CIBLES = 4, NO_LIMIT = 99, FRESH_DAYS = 365;
   var NON_RENSEIGNE = "critère non renseigné — à vérifier";
-  var ABBREVIATIONS = { st: "saint", ste: "sainte" };
-
-  function normalise(text) {
-    var lowered = text.replace(/[œŒ]/g, "oe").replace(/[æÆ]/g, "ae").toLowerCase();
-    return lowered.normalize("NFKD").replace(/\p{Mn}/gu, "").split(/[^a-z0-9]+/).filter(Boolean)
-      .map(function (word) { return ABBREVIATIONS[word] || word; }).join("");
-  }
+  // The guide's one normalisation of a commune name (quelle-ctl.js, loaded just before this script).
+  var normalise = window.PartajQuelleCtl.normalise;
 
   function tranche(low, high) {
     if (high !== null && high >= NO_LIMIT) {
