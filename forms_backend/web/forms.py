@@ -10,6 +10,7 @@ body that no page of ours sends (a single-valued field twice, a body not in UTF-
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -212,6 +213,9 @@ def _check_phone(value: str) -> str | None:
     return None if phonenumbers.is_valid_number(number) else BAD_PHONE
 
 
+# A pure check of a string, and the costliest of a report (the domain's IDNA rules): a CFA's or a partner's
+# address comes back report after report, so the last few thousand answers are kept.
+@functools.lru_cache(maxsize=4096)
 def _check_email(value: str) -> str | None:
     try:
         validate_email(value, check_deliverability=False)
