@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
+from coordination import login, median_ms, timed  # noqa: E402 (the coordination bench's helpers)
 
 from forms_backend.accounts import rules as accounts  # noqa: E402
 from forms_backend.clock import timestamp  # noqa: E402
@@ -159,31 +160,6 @@ def generate(path: Path, count: int, seed: int = 14) -> None:
         )
         store.submit(job).result()
     store.close()
-
-
-def median_ms(samples: list[float]) -> tuple[float, float]:
-    """Median and 95th percentile, in milliseconds."""
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2] * 1000, ordered[int(0.95 * (len(ordered) - 1))] * 1000
-
-
-def timed(fn: Any, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - begin)
-    return samples
-
-
-def login(client: httpx.Client, email: str) -> None:
-    page = client.get("/coordination/connexion")
-    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    answer = client.post(
-        "/coordination/connexion", data={"csrf_token": token, "email": email, "mot_de_passe": PASSWORD}
-    )
-    if answer.status_code != 303:
-        raise RuntimeError(f"connexion refusée pour {email} ({answer.status_code})")
 
 
 def environment(path: Path) -> dict[str, str]:
