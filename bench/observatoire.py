@@ -162,6 +162,10 @@ def generate(path: Path, count: int, seed: int = 14) -> None:
     store.close()
 
 
+def _get_page(client: httpx.Client, url: str) -> None:
+    client.get(url).raise_for_status()
+
+
 def environment(path: Path) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("PARTAJ_")},
@@ -195,9 +199,7 @@ def server_figures(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
             with httpx.Client(base_url=base, timeout=60) as client:
                 login(client, email)
                 client.get(url).raise_for_status()
-                figures[f"page, {label}"] = median_ms(
-                    timed(lambda c=client: c.get(url).raise_for_status(), repeat)
-                )
+                figures[f"page, {label}"] = median_ms(timed(partial(_get_page, client, url), repeat))
     finally:
         process.terminate()
         process.wait(timeout=10)
