@@ -76,6 +76,7 @@ def routes(site_dir: Path | None) -> list[BaseRoute]:
         Route("/formulaires/", public.forms_index, methods=["GET"], name="formulaires"),
         Route("/formulaires/recu", public.receipt_page, methods=["GET"], name="recu"),
         Route("/formulaires/communes.json", public.communes_list, methods=["GET"], name="communes"),
+        Route("/formulaires/quelle-ctl.js", public.commune_normaliser, methods=["GET"]),
         Route("/formulaires/rupture", public.form_endpoint("rupture"), methods=["GET", "POST"]),
         Route("/formulaires/orientation", public.form_endpoint("orientation"), methods=["GET", "POST"]),
         Mount("/formulaires/static", StaticFiles(directory=STATIC_DIR), name="static"),

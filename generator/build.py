@@ -23,19 +23,12 @@ from generator.charts import chiffres_markdown, draw_all
 from generator.errors import BuildError
 from generator.exports import write_exports
 from generator.index_worker import IndexWorker, WorkerPlugin
+from generator.paths import SITE_CONFIG
 from generator.quelle_ctl import write_finder
 from generator.reference import field_reference, outils_table
 from generator.render import Renderer
 from generator.trouver_page import write_questionnaire
 
-# MkDocs configuration, overrides and assets: generator/site_config/ in an installed wheel (in a checkout, a
-# symbolic link to the top-level site_config/), else the checkout's folder itself (link not checked out).
-_PACKAGED_SITE_CONFIG = Path(__file__).resolve().parent / "site_config"
-SITE_CONFIG = (
-    _PACKAGED_SITE_CONFIG
-    if (_PACKAGED_SITE_CONFIG / "mkdocs.yml").is_file()
-    else Path(__file__).resolve().parent.parent / "site_config"
-)
 # Set just before forking so that the child process shares the renderer instead of unpickling it.
 _RENDERER: Renderer | None = None
 

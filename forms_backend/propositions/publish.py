@@ -18,7 +18,7 @@ from typing import Any
 from forms_backend.propositions.forms import slug
 from generator.catalogue import Catalogue
 from generator.places import normalise_name
-from generator.sheet_writer import SheetProblem, check_sheet, dump_sheet, write_sheet
+from generator.sheet_writer import check_sheet, dump_sheet, write_sheet
 
 log = logging.getLogger("partaj.propositions")
 FOLDERS = {"fiche": "fiches", "dispositif": "dispositifs"}
@@ -206,6 +206,3 @@ def publish(publication: Publication, data_dir: Path, site_dir: Path, now: Any) 
                 return
 
     threading.Thread(target=run, name="partaj-publication", daemon=True).start()
-
-
-__all__ = ["Prepared", "Publication", "SheetProblem", "commit", "prepare", "problems_of", "publish", "write"]

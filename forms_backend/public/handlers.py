@@ -10,7 +10,7 @@ from functools import partial
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from forms_backend.clock import today_in
 from forms_backend.db import situations
@@ -33,6 +33,7 @@ from forms_backend.web.submission import (
     submitted,
     to_receipt,
 )
+from generator.paths import COMMUNE_FINDER_JS
 
 log = logging.getLogger("partaj.formulaires")
 PAGE_TOO_OLD = (
@@ -151,6 +152,13 @@ async def communes_list(request: Request) -> Response:
         headers["content-encoding"] = "gzip"
         return Response(asset.gzipped, media_type="application/json", headers=headers)
     return Response(asset.body, media_type="application/json", headers=headers)
+
+
+async def commune_normaliser(request: Request) -> Response:
+    """The guide's script that normalises commune names (one copy of it for the guide and the forms)."""
+    return FileResponse(
+        COMMUNE_FINDER_JS, media_type="text/javascript", headers={"cache-control": "public, max-age=3600"}
+    )
 
 
 async def forms_index(request: Request) -> Response:

@@ -1,23 +1,13 @@
 // Completion of the commune field (ARIA 1.2 combobox with a listbox popup, manual selection): type the first
 // letters, pick with the arrow keys and Enter, or tap. Without this script the field is a plain text field and
 // the server checks the commune just the same. The list comes from /formulaires/communes.json (the communes of the
-// covered départements with their postal codes and territory). `normalise` mirrors
-// `generator.places.normalise_name` (and the guide's quelle-ctl.js).
+// covered départements with their postal codes and territory).
 (function () {
   "use strict";
-  var ABBREVIATIONS = { st: "saint", ste: "sainte" };
-  var LIGATURES = { "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss" };
   var MAX_OPTIONS = 8;
-
-  function normalise(text) {
-    var lowered = text.replace(/[œŒæÆß]/g, function (ch) { return LIGATURES[ch]; }).toLowerCase();
-    var ascii = lowered.normalize("NFKD").replace(/\p{Mn}/gu, "");
-    return ascii
-      .split(/[^a-z0-9]+/)
-      .filter(Boolean)
-      .map(function (word) { return ABBREVIATIONS[word] || word; })
-      .join("");
-  }
+  // The guide's one normaliser of commune names (quelle-ctl.js, served at /formulaires/quelle-ctl.js and loaded
+  // just before this script), which mirrors `generator.places.normalise_name`.
+  var normalise = window.PartajQuelleCtl.normalise;
 
   // One entry per name a person may type: the current communes and the old ones (déléguées, associées).
   function index(data) {
@@ -261,7 +251,6 @@
     Array.prototype.forEach.call(document.querySelectorAll("input[data-communes]"), setUp);
   }
 
-  window.PartajCommunes = { normalise: normalise };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
