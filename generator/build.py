@@ -1,8 +1,8 @@
 """Build the static guide: render Markdown, run MkDocs-Material, index with Pagefind, write the exports.
 
 The machine has two cores and MkDocs uses one: the rest of the work is arranged around it. The sheets are
-rendered by two processes, and while MkDocs renders, the other core runs the Pagefind service (fed page by
-page) and draws the charts.
+rendered by two processes, and while MkDocs renders, the other core runs the Pagefind service (fed each page as
+soon as its Markdown is converted, writing its bundle while MkDocs fills the templates) and draws the charts.
 """
 
 from __future__ import annotations
@@ -123,9 +123,9 @@ def build_site(catalogue: Catalogue, content_dir: Path, out: Path) -> None:
                 charts: Future[None] | None = None
                 if catalogue.chiffres is not None:
                     charts = pool.submit(draw_all, catalogue.chiffres, charts_dir)
+                # Pagefind writes its bundle on the other core once MkDocs has converted every page's
+                # Markdown (WorkerPlugin.on_env), while MkDocs fills the templates and the exports are written.
                 run_mkdocs(write_mkdocs_config(docs, staging, workdir), WorkerPlugin(worker))
-                # Pagefind writes its bundle on the other core while the exports are written here.
-                worker.start_writing(staging / "pagefind")
                 write_exports(catalogue, staging)
                 worker.finish()
                 if charts is not None:

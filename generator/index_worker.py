@@ -1,6 +1,6 @@
 """Feeding Pagefind from a process of its own, so that MkDocs' core only renders pages.
 
-MkDocs runs in the main process on one core; each page it renders is handed through a pipe to this worker (a
+MkDocs runs in the main process on one core; each page it converts is handed through a pipe to this worker (a
 forked process), which adds the page's search terms (`search_index.with_search_terms`: tier, summary, keywords,
 synonyms) and sends it to the Pagefind service. On two cores, the synonym expansion and the JSON encoding of every
 page leave MkDocs' critical path (about 6 % of a build of 2,000 sheets, measured by `bench/guide_build.py`).
@@ -19,10 +19,8 @@ from mkdocs.plugins import BasePlugin
 
 from generator.catalogue import Catalogue
 from generator.errors import BuildError
-from generator.search_index import PagefindService, sheet_terms, with_search_terms
+from generator.search_index import PagefindService, indexed_page, sheet_terms, with_search_terms
 from generator.synonyms import Synonyms
-
-BODY = "<div data-pagefind-body>"
 
 
 def _serve(pages: Connection, answers: Connection, catalogue: Catalogue | None, language: str) -> None:
@@ -85,6 +83,8 @@ class IndexWorker:
 
     def start_writing(self, bundle: Path) -> None:
         """Ask for the search bundle in `bundle` once every page is indexed (the caller works meanwhile)."""
+        if self.finished:
+            return
         self.finished = True
         with contextlib.suppress(BrokenPipeError, OSError):
             self.pages.send(("write", str(bundle)))
@@ -112,12 +112,19 @@ class IndexWorker:
 
 
 class WorkerPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
-    """MkDocs plugin handing each page that opts into search to the index worker."""
+    """MkDocs plugin handing each page that opts into search to the index worker, as soon as its Markdown is
+    converted; once every page is converted (`on_env`), Pagefind writes its bundle while MkDocs fills the theme's
+    templates — the longest part of MkDocs after Markdown — instead of after MkDocs."""
 
     def __init__(self, worker: IndexWorker) -> None:
         self.worker = worker
 
-    def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        if BODY in output:
-            self.worker.add(output, "/" + page.url, str(page.meta.get("description") or ""))
-        return output
+    def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
+        if page.meta.get("recherche", True):
+            document = indexed_page(html, page.meta, page.title or config["site_name"])
+            self.worker.add(document, "/" + page.url, str(page.meta.get("description") or ""))
+        return html
+
+    def on_env(self, env: Any, config: Any, files: Any) -> Any:
+        self.worker.start_writing(Path(config["site_dir"]) / "pagefind")
+        return env

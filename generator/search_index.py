@@ -1,7 +1,8 @@
 """Pagefind index built while MkDocs renders.
 
-Each page MkDocs writes is handed to `pagefind --service` (another process), so the second core indexes page N
-while MkDocs renders page N+1; the bundle is written once MkDocs is done. The service protocol is base64 JSON
+Each page whose Markdown MkDocs has converted is handed to `pagefind --service` (another process), so the second
+core indexes page N while MkDocs converts page N+1; the bundle is written while MkDocs fills the theme's
+templates. The service protocol is base64 JSON
 messages separated by commas. (The `pagefind` Python package speaks it too, but polls for every answer with a
 0.1 s sleep: 100 s for 1 000 pages.)
 """
@@ -15,6 +16,7 @@ import json
 import re
 import subprocess
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +154,32 @@ def _first_sentence(text: str, longest: int = 240) -> str:
     if 0 < end < longest:
         return flat[: end + 1]
     return flat if len(flat) <= longest else flat[:longest].rsplit(" ", 1)[0] + "…"
+
+
+def indexed_page(content: str, meta: Mapping[str, Any], title: str) -> str:
+    """The indexed part of a page as `site_config/overrides/main.html` lays it around MkDocs' content (hidden
+    search filters, the title when the Markdown has none, the update date), built as soon as the Markdown is
+    converted instead of read back from the finished page (`tests/generator/test_search_index.py` compares the
+    two)."""
+    parts = ["<html><head><title>", html.escape(title), "</title></head><body><div data-pagefind-body>"]
+    filtres = meta.get("filtres")
+    if filtres:
+        parts.append("<div hidden data-pagefind-ignore>")
+        for key, values in filtres.items():
+            for value in values:
+                parts.append(
+                    f'<span data-pagefind-filter="{html.escape(str(key))}">{html.escape(str(value))}</span>'
+                )
+        parts.append("</div>")
+    if "<h1" not in content:
+        parts.append(f"<h1>{html.escape(title)}</h1>")
+    parts.append(content)
+    date_maj = meta.get("date_maj")
+    if date_maj:
+        shown = date_maj.strftime("%d/%m/%Y") if hasattr(date_maj, "strftime") else html.escape(str(date_maj))
+        parts.append(f'<p class="partaj-maj">Mis à jour le <time datetime="{date_maj}">{shown}</time></p>')
+    parts.append("</div></body></html>")
+    return "".join(parts)
 
 
 def page_text(output: str) -> str:

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -51,8 +52,10 @@ def test_check_flags_an_imported_sheet_older_than_twelve_months(
     out = capsys.readouterr().out
     sheet = imported["ids"]["essai--service-2"]
     warning = next(line for line in out.splitlines() if f"{sheet}.yaml" in line)
+    today = date.today()  # the check counts whole months from 1 October 2024 to the day it runs
+    months = (today.year - 2024) * 12 + today.month - 10
     assert warning.endswith(
-        "avertissement : « date_maj » : dernière vérification le 01/10/2024, il y a 25 mois (limite : 12 mois) ; "
+        f"avertissement : « date_maj » : dernière vérification le 01/10/2024, il y a {months} mois (limite : 12 mois) ; "
         "vérifiez les informations puis mettez la date à jour"
     )
 
