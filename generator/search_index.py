@@ -160,23 +160,20 @@ def indexed_page(content: str, meta: Mapping[str, Any], title: str) -> str:
     """The indexed part of a page as `site_config/overrides/main.html` lays it around MkDocs' content (hidden
     search filters, the title when the Markdown has none, the update date), built as soon as the Markdown is
     converted instead of read back from the finished page (`tests/generator/test_search_index.py` compares the
-    two)."""
-    parts = ["<html><head><title>", html.escape(title), "</title></head><body><div data-pagefind-body>"]
+    two). Like the template, it writes the title and filters as the renderer escaped them in the front matter."""
+    parts = ["<html><head><title>", title, "</title></head><body><div data-pagefind-body>"]
     filtres = meta.get("filtres")
     if filtres:
         parts.append("<div hidden data-pagefind-ignore>")
         for key, values in filtres.items():
-            for value in values:
-                parts.append(
-                    f'<span data-pagefind-filter="{html.escape(str(key))}">{html.escape(str(value))}</span>'
-                )
+            parts.extend(f'<span data-pagefind-filter="{key}">{value}</span>' for value in values)
         parts.append("</div>")
     if "<h1" not in content:
-        parts.append(f"<h1>{html.escape(title)}</h1>")
+        parts.append(f"<h1>{title}</h1>")
     parts.append(content)
     date_maj = meta.get("date_maj")
     if date_maj:
-        shown = date_maj.strftime("%d/%m/%Y") if hasattr(date_maj, "strftime") else html.escape(str(date_maj))
+        shown = date_maj.strftime("%d/%m/%Y") if hasattr(date_maj, "strftime") else date_maj
         parts.append(f'<p class="partaj-maj">Mis à jour le <time datetime="{date_maj}">{shown}</time></p>')
     parts.append("</div></body></html>")
     return "".join(parts)

@@ -28,6 +28,7 @@ from generator.catalogue import load_catalogue
 from generator.escape import Markdown, code, finalize, markdown, text, url
 from tests.conftest import ROOT
 from tests.generator.conftest import build_guide, html, search, served
+from tests.generator.test_search_index import compare_early_and_final
 
 HOSTILE = '<script>x</script> a | b *gras* "guillemets"'
 FICHE = f"Fiche {HOSTILE}"
@@ -219,6 +220,15 @@ def hostile_docs(hostile_data: Path) -> Path:
     docs = hostile_data.parent / "docs"
     render_docs(load_catalogue(hostile_data, ROOT / "content"), ROOT / "content", docs, parallel=False)
     return docs
+
+
+def test_escaping_early_index_document_matches_the_finished_pages(
+    hostile_data: Path, hostile_docs: Path
+) -> None:
+    # The index gets each page before MkDocs lays it in the theme: names with markup must read the same there.
+    pages, with_filters = compare_early_and_final(hostile_data, hostile_docs, hostile_data.parent)
+    assert pages > 40
+    assert with_filters > 10
 
 
 class _Page(HTMLParser):

@@ -49,15 +49,15 @@ def _indexed(document: str) -> tuple[str, list[tuple[str, str]], str]:
     return words, filters, unescape(_TAG.sub("", title.group(1))).strip() if title else ""
 
 
-def test_the_early_index_document_is_the_finished_pages_indexed_part(tmp_path: Path) -> None:
-    catalogue = load_catalogue(ROOT / "data")
-    docs = tmp_path / "docs"
-    render_docs(catalogue, ROOT / "content", docs, parallel=False)
+def compare_early_and_final(data: Path, docs: Path, workdir: Path) -> tuple[int, int]:
+    """Build the guide of `data` through MkDocs and assert, page by page, that the early index document holds
+    the finished page's indexed part; returns how many pages were indexed and how many had search filters."""
+    catalogue = load_catalogue(data, ROOT / "content")
+    if not docs.exists():
+        render_docs(catalogue, ROOT / "content", docs, parallel=False)
     capture = _Capture()
-    run_mkdocs(write_mkdocs_config(docs, tmp_path / "site", tmp_path), capture)
-
+    run_mkdocs(write_mkdocs_config(docs, workdir / "site-index", workdir), capture)
     assert set(capture.early) == set(capture.final)
-    assert len(capture.early) > 40
     with_filters = 0
     for url, early in capture.early.items():
         words, filters, title = _indexed(early)
@@ -66,6 +66,12 @@ def test_the_early_index_document_is_the_finished_pages_indexed_part(tmp_path: P
         assert (url, filters) == (url, final_filters)
         assert (url, title) == (url, final_title)
         with_filters += bool(filters)
-    assert with_filters > 10
     # A page that opts out of search (a listing) is in neither.
     assert "fiches/" not in capture.early
+    return len(capture.early), with_filters
+
+
+def test_the_early_index_document_is_the_finished_pages_indexed_part(tmp_path: Path) -> None:
+    pages, with_filters = compare_early_and_final(ROOT / "data", tmp_path / "docs", tmp_path)
+    assert pages > 40
+    assert with_filters > 10
