@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -23,6 +24,9 @@ from generator.territories import Summary, summary
 
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TEMPLATES = Path(__file__).parent / "templates"
+# Local actions per listing page: beyond this, a listing goes on at `<listing>/page/2/`, … With the catalogue fed
+# by data·inclusion a territory lists thousands of actions: one page for all would weigh a megabyte on a phone.
+PAR_PAGE = 100
 MARKER = "<!-- partaj:{} -->"
 
 
@@ -217,24 +221,19 @@ class Renderer:
         return lines
 
     def render_listings(self) -> None:
-        listing = "liste.md.j2"
-        self.write(
+        self.write_listing(
             "fiches/index.md",
-            listing,
-            front=_listing_front("Toutes les actions locales", self.fiches),
-            titre="Toutes les actions locales",
+            "Toutes les actions locales",
+            self.fiches,
+            [],
             intro="Les actions menées par les partenaires des territoires, souvent des projets d'initiative locale.",
-            fiches=self.fiches,
-            dispositifs=[],
         )
-        self.write(
+        self.write_listing(
             "dispositifs/index.md",
-            listing,
-            front=_listing_front("Tous les dispositifs de droit commun", self.dispositifs),
-            titre="Tous les dispositifs de droit commun",
+            "Tous les dispositifs de droit commun",
+            [],
+            self.dispositifs,
             intro="Les dispositifs nationaux qu'une cellule technique locale peut proposer.",
-            fiches=[],
-            dispositifs=self.dispositifs,
         )
         territoires = [(t.id, t.nom, labels.TYPES_TERRITOIRE[t.type]) for t in self.cat.territoires.values()]
         self.group(
@@ -271,6 +270,52 @@ class Renderer:
             "l'école ou la formation.",
         )
 
+    def write_listing(
+        self,
+        relative: str,
+        titre: str,
+        fiches: list[Fiche],
+        dispositifs: list[Dispositif],
+        intro: str | Markdown = "",
+        perimetre: Summary | None = None,
+        proposer: str | None = None,
+    ) -> None:
+        """A listing at `relative`: its first PAR_PAGE local actions with the dispositifs and the introduction,
+        the next ones on numbered pages (`fiches/page/2.md` for `fiches/index.md`, `territoires/lille/page/2.md`
+        for `territoires/lille.md`), each with the same page navigation."""
+        chunks = [fiches[start : start + PAR_PAGE] for start in range(0, len(fiches), PAR_PAGE)] or [[]]
+        folder = relative.removesuffix("index.md") if relative.endswith("index.md") else relative[:-3] + "/"
+        paths = [relative] + [f"{folder}page/{n}.md" for n in range(2, len(chunks) + 1)]
+        for number, (path, chunk) in enumerate(zip(paths, chunks, strict=True), 1):
+            first = number == 1
+            pages = None
+            if len(chunks) > 1:
+                here = posixpath.dirname(path)
+                pages = {
+                    "numero": number,
+                    "total": len(chunks),
+                    "debut": (number - 1) * PAR_PAGE + 1,
+                    "fin": (number - 1) * PAR_PAGE + len(chunk),
+                    "liens": {n: posixpath.relpath(p, here) for n, p in enumerate(paths, 1) if n != number},
+                    "montres": _shown_pages(number, len(chunks)),
+                }
+            shown_dispositifs = dispositifs if first else []
+            self.write(
+                path,
+                "liste.md.j2",
+                front=_listing_front(
+                    titre if first else f"{titre} — page {number}", [*chunk, *shown_dispositifs]
+                ),
+                titre=titre if first else f"{titre} — page {number} sur {len(chunks)}",
+                intro=intro if first else "",
+                perimetre=perimetre if first else None,
+                proposer=proposer,
+                fiches=chunk,
+                nombre_fiches=len(fiches),
+                dispositifs=shown_dispositifs,
+                pages=pages,
+            )
+
     def group(
         self,
         folder: str,
@@ -295,16 +340,14 @@ class Renderer:
             items.append(
                 {"id": key, "label": label, "fiches": len(fiches[key]), "dispositifs": len(dispositifs[key])}
             )
-            self.write(
+            self.write_listing(
                 f"{folder}/{key}.md",
-                "liste.md.j2",
-                front=_listing_front(label, [*fiches[key], *dispositifs[key]]),
-                titre=label,
+                label,
+                fiches[key],
+                dispositifs[key],
                 intro=self.territory_intro(key) if folder == "territoires" else "",
                 perimetre=self.perimeter(key) if folder == "territoires" else None,
                 proposer=f"/contribuer/nouvelle?territoire={key}" if folder == "territoires" else None,
-                fiches=fiches[key],
-                dispositifs=dispositifs[key],
             )
         self.write(
             f"{folder}/index.md",
@@ -370,6 +413,20 @@ def correction_link(offre: Offre, kind: str) -> str | None:
     if provenance is not None:
         return str(provenance.lien_source) if provenance.lien_source else None
     return f"/contribuer/correction/{offre.id}"
+
+
+def _shown_pages(current: int, total: int) -> list[int | None]:
+    """The page numbers a page's navigation shows: the first, the last and two either side of the current one;
+    None where numbers are left out (« … »)."""
+    wanted = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
+    shown: list[int | None] = []
+    previous = 0
+    for number in wanted:
+        if number - previous > 1:
+            shown.append(None)
+        shown.append(number)
+        previous = number
+    return shown
 
 
 def _listing_front(title: str, items: Iterable[Offre]) -> dict[str, Any]:

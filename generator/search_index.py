@@ -109,10 +109,27 @@ class PagefindService:
         self.added.append(self.send(payload))
 
     def write(self, bundle: Path) -> None:
-        """Wait for every page, then write the search bundle (index and UI scripts) into `bundle`."""
+        """Wait for every page, then write the search bundle (index and UI scripts) into `bundle`.
+
+        The bundle is asked for in memory (`GetFiles`) and written here: the service's own `WriteFiles` may
+        answer before its last files reach the disk (an empty `pagefind-entry.json` about once in a dozen
+        builds), and the service is stopped right after."""
         for message_id in self.added:
             self.wait(message_id)
-        self.wait(self.send({"type": "WriteFiles", "index_id": self.index_id, "output_path": str(bundle)}))
+        answer = self.wait(self.send({"type": "GetFiles", "index_id": self.index_id}))
+        root = bundle.resolve()
+        files = {(root / item["path"]).resolve(): item["content"] for item in answer["files"]}
+        try:
+            for folder in sorted({path.parent for path in files}):
+                if not folder.is_relative_to(root):
+                    raise BuildError(f"Pagefind : fichier hors du dossier de l'index ({folder})")
+                folder.mkdir(parents=True, exist_ok=True)
+            for path, content in files.items():
+                path.write_bytes(base64.b64decode(content))
+        except OSError as exc:
+            raise BuildError(
+                f"Pagefind : l'index ne peut pas être écrit dans {bundle} ({exc.strerror})"
+            ) from exc
 
     def close(self) -> None:
         """Stop the service."""
