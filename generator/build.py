@@ -2,7 +2,8 @@
 
 The machine has two cores and MkDocs uses one: the rest of the work is arranged around it. The sheets are
 rendered by two processes, and while MkDocs renders, the other core runs the Pagefind service (fed each page as
-soon as its Markdown is converted, writing its bundle while MkDocs fills the templates) and draws the charts.
+soon as its Markdown is converted, writing its bundle while MkDocs fills the templates), writes the catalogue
+exports and draws the charts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import multiprocessing
 import shutil
 import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +38,17 @@ def _fork_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
 
 
-def _render_slice(start: int, step: int) -> None:
+def _render_share(first: int, parts: int, count: int) -> None:
     assert _RENDERER is not None
-    _RENDERER.render_sheets(start, step)
+    _RENDERER.render_sheets(first, parts, count)
 
 
 def render_docs(catalogue: Catalogue, content_dir: Path, docs: Path, parallel: bool = True) -> None:
-    """Write every page of the guide as Markdown under `docs`, with the theme's extra assets."""
+    """Write every page of the guide as Markdown under `docs`, with the theme's extra assets.
+
+    In parallel, a forked process renders two sheets in three while this one renders the other pages (listings,
+    coverage, finder, questionnaire: about a third of the work at any size, as they list every sheet) and the
+    third sheet."""
     global _RENDERER
     extras = {
         "outils": outils_table(catalogue),
@@ -51,20 +56,26 @@ def render_docs(catalogue: Catalogue, content_dir: Path, docs: Path, parallel: b
         "chiffres": chiffres_markdown(catalogue.chiffres) if catalogue.chiffres else "",
     }
     renderer = Renderer(catalogue, docs)
-    renderer.render_pages(content_dir, extras)
-    write_finder(renderer, docs)
-    write_questionnaire(renderer, docs)
+
+    def other_pages() -> None:
+        renderer.render_pages(content_dir, extras)
+        write_finder(renderer, docs)
+        write_questionnaire(renderer, docs)
+
     if parallel:
+        docs.mkdir(parents=True, exist_ok=True)
         _RENDERER = renderer
         try:
             with _fork_pool() as pool:
-                other_half = pool.submit(_render_slice, 1, 2)
-                renderer.render_sheets(0, 2)
-                other_half.result()
+                two_thirds = pool.submit(_render_share, 1, 3, 2)
+                other_pages()
+                renderer.render_sheets(0, 3, 1)
+                two_thirds.result()
         finally:
             _RENDERER = None
     else:
-        renderer.render_sheets(0, 1)
+        other_pages()
+        renderer.render_sheets()
     shutil.copytree(SITE_CONFIG / "assets", docs / "assets" / "partaj", dirs_exist_ok=True)
 
 
@@ -110,27 +121,37 @@ def run_mkdocs(config_file: Path, plugin: BasePlugin | None = None) -> None:  # 
         raise BuildError("MkDocs a signalé des problèmes :\n" + "\n".join(handler.messages))
 
 
+def _exports_and_charts(catalogue: Catalogue, exports_dir: Path, charts_dir: Path) -> None:
+    """The other core's share of the build while MkDocs runs: the catalogue exports, then the charts."""
+    exports_dir.mkdir(parents=True)
+    write_exports(catalogue, exports_dir)
+    if catalogue.chiffres is not None:
+        draw_all(catalogue.chiffres, charts_dir)
+
+
 def build_site(catalogue: Catalogue, content_dir: Path, out: Path) -> None:
     """Build the whole guide into `out` from a catalogue without errors."""
     require_valid(catalogue)
     with tempfile.TemporaryDirectory(prefix="partaj-build-") as tmp:
         workdir = Path(tmp)
-        docs, staging, charts_dir = workdir / "docs", workdir / "site", workdir / "chiffres"
+        docs, staging = workdir / "docs", workdir / "site"
+        exports_dir, charts_dir = workdir / "exports", workdir / "chiffres"
         render_docs(catalogue, content_dir, docs)
         worker = IndexWorker(catalogue, "fr")
         try:
             with _fork_pool() as pool:
-                charts: Future[None] | None = None
-                if catalogue.chiffres is not None:
-                    charts = pool.submit(draw_all, catalogue.chiffres, charts_dir)
+                # Exports and charts are written by a forked process into folders of their own (MkDocs empties
+                # its site folder when it starts), and moved into the site once MkDocs is done.
+                other_core = pool.submit(_exports_and_charts, catalogue, exports_dir, charts_dir)
                 # Pagefind writes its bundle on the other core once MkDocs has converted every page's
-                # Markdown (WorkerPlugin.on_env), while MkDocs fills the templates and the exports are written.
+                # Markdown (WorkerPlugin.on_env), while MkDocs fills the templates.
                 run_mkdocs(write_mkdocs_config(docs, staging, workdir), WorkerPlugin(worker))
-                write_exports(catalogue, staging)
                 worker.finish()
-                if charts is not None:
-                    charts.result()
-                    shutil.copytree(charts_dir, staging / "chiffres", dirs_exist_ok=True)
+                other_core.result()
+            for export in exports_dir.iterdir():
+                export.replace(staging / export.name)
+            if charts_dir.is_dir():
+                shutil.copytree(charts_dir, staging / "chiffres", dirs_exist_ok=True)
         finally:
             worker.close()
         # Replace the previous site only once the new one is complete.

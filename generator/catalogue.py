@@ -96,14 +96,19 @@ class _Loader:
         self.cat = Catalogue(today=today)
         self.docs: dict[tuple[str, str], Document] = {}
         self.parsed: list[tuple[str, Document]] = []
+        self._context: dict[str, Any] | None = None
 
     @property
     def problems(self) -> list[Problem]:
         return self.cat.problems
 
     def context(self) -> dict[str, Any]:
-        noms = {name: [e.id for e in entries] for name, entries in self.cat.nomenclatures.items()}
-        return {"today": self.today, "nomenclatures": noms or None}
+        """The validation context: today and the nomenclatures' identifiers (computed again once they are
+        loaded, not for each of thousands of sheets)."""
+        if self._context is None:
+            noms = {name: [e.id for e in entries] for name, entries in self.cat.nomenclatures.items()}
+            self._context = {"today": self.today, "nomenclatures": noms or None}
+        return self._context
 
     def validate(self, doc: Document, model: type[Model]) -> Any:
         if not isinstance(doc.data, dict):
@@ -122,6 +127,7 @@ class _Loader:
         doc = self.required(path)
         if doc and (parsed := self.validate(doc, NomenclaturesFile)):
             self.cat.nomenclatures = {name: getattr(parsed, name) for name in NomenclaturesFile.model_fields}
+            self._context = None
 
     def load_territoires(self) -> None:
         doc = self.required(self.data_dir / "territoires.yaml")

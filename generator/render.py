@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
+import re
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import jinja2
-import yaml
 
 from generator import labels
 from generator.catalogue import Catalogue
@@ -22,7 +23,6 @@ from generator.periods import ORDRE, bandeau, etat_offre, periode_texte
 from generator.schema import Dispositif, Fiche, Offre
 from generator.territories import Summary, summary
 
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TEMPLATES = Path(__file__).parent / "templates"
 # Local actions per listing page: beyond this, a listing goes on at `<listing>/page/2/`, … With the catalogue fed
 # by data·inclusion a territory lists thousands of actions: one page for all would weigh a megabyte on a phone.
@@ -30,19 +30,37 @@ PAR_PAGE = 100
 MARKER = "<!-- partaj:{} -->"
 
 
-def _represent_html(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_str(html(value))
+# Characters a YAML double-quoted scalar reads as line breaks (NEL, line and paragraph separators) or does not
+# accept (C1 controls, byte-order marks, lone surrogates); `json.dumps` leaves them as they are.
+_NOT_YAML = re.compile(r"[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
-# The front matter's YAML: MkDocs' templates print its values as HTML without escaping them (title,
-# description, search filters), so this dumper escapes every string for HTML as it writes it.
-_FrontMatterDumper = cast(type[yaml.SafeDumper], type("_FrontMatterDumper", (_Dumper,), {}))
-_FrontMatterDumper.add_representer(str, _represent_html)
+def _flow(value: Any) -> str:
+    """One front matter value in YAML flow style — JSON's syntax, which is YAML's too — strings escaped for
+    HTML, dates as plain YAML dates (MkDocs reads them back as dates)."""
+    if isinstance(value, str):
+        quoted = json.dumps(html(value), ensure_ascii=False)
+        return (
+            _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+            if _NOT_YAML.search(quoted)
+            else quoted
+        )
+    if isinstance(value, bool) or value is None or isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_flow(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    raise TypeError(f"valeur d'en-tête non prévue : {value!r}")
 
 
 def _front_matter(front: dict[str, Any]) -> Markdown:
-    dumped = yaml.dump(front, Dumper=_FrontMatterDumper, allow_unicode=True, sort_keys=False, width=1000)
-    return Markdown(dumped)
+    """The front matter of a generated page, one key per line. MkDocs' templates print its values as HTML
+    without escaping them (title, description, search filters), so every string is escaped for HTML here.
+    Written directly rather than through PyYAML's representer, which took a third of a sheet's rendering."""
+    return Markdown("".join(f"{key}: {_flow(value)}\n" for key, value in front.items()))
 
 
 class Renderer:
@@ -117,12 +135,14 @@ class Renderer:
         context.setdefault("prefix", "../" * depth)
         path.write_text(self.env.get_template(template).render(**context), encoding="utf-8")
 
-    def render_sheets(self, start: int, step: int) -> None:
-        """The pages of one slice (`start::step`) of the fiches and dispositifs, so processes can share them."""
+    def render_sheets(self, first: int = 0, parts: int = 1, count: int = 1) -> None:
+        """The pages of the fiches and dispositifs whose rank modulo `parts` is in [first, first + count), so
+        that processes can share them (in unequal shares: `render_docs`)."""
         sheets: list[tuple[Offre, str]] = [(f, "fiche") for f in self.fiches]
         sheets += [(d, "dispositif") for d in self.dispositifs]
-        for offre, kind in sheets[start::step]:
-            self.render_offre(offre, kind)
+        for rank, (offre, kind) in enumerate(sheets):
+            if first <= rank % parts < first + count:
+                self.render_offre(offre, kind)
 
     def render_pages(self, content_dir: Path, extra: dict[str, str]) -> None:
         """Every page except the sheets: editorial content, listings, search, coverage."""
@@ -291,13 +311,15 @@ class Renderer:
             pages = None
             if len(chunks) > 1:
                 here = posixpath.dirname(path)
+                shown = _shown_pages(number, len(chunks))
+                linked = {n for n in (*shown, number - 1, number + 1) if n and 1 <= n <= len(chunks)}
                 pages = {
                     "numero": number,
                     "total": len(chunks),
                     "debut": (number - 1) * PAR_PAGE + 1,
                     "fin": (number - 1) * PAR_PAGE + len(chunk),
-                    "liens": {n: posixpath.relpath(p, here) for n, p in enumerate(paths, 1) if n != number},
-                    "montres": _shown_pages(number, len(chunks)),
+                    "liens": {n: posixpath.relpath(paths[n - 1], here) for n in linked},
+                    "montres": shown,
                 }
             shown_dispositifs = dispositifs if first else []
             self.write(

@@ -8,12 +8,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from generator.catalogue import load_catalogue
 from generator.content import split_front_matter
 from generator.coverage import COUVERTURE
-from generator.render import Renderer
+from generator.escape import html as html_text
+from generator.render import Renderer, _front_matter
 from tests.generator.conftest import VALID_FICHE
 
 
@@ -115,3 +117,33 @@ def test_render_front_matter_carries_search_filters(
         "volet": ["Réparation"],
         "état": ["En cours"],
     }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'Fiche <script>x</script> a | b *gras* "guillemets" \\ fin',
+        "retour\u0085à la ligne, séparateurs\u2028de\u2029lignes, contrôle\x80, BOM\ufeff, tab\tulation",
+        "a: b, c # pas un commentaire",
+        "- pas une liste",
+        "'apostrophes' et « guillemets » 😀",
+        "",
+    ],
+)
+def test_front_matter_reads_back_as_written(value: str) -> None:
+    # The generated front matter is read by MkDocs with PyYAML: every value must come back as written (strings
+    # escaped for HTML), dates as dates, nested filters as lists.
+    front = {
+        "title": value,
+        "recherche": False,
+        "date_maj": date(2026, 11, 1),
+        "filtres": {"territoire": [value]},
+    }
+    text = str(_front_matter(front))
+    assert yaml.safe_load(text) == {
+        "title": html_text(value),
+        "recherche": False,
+        "date_maj": date(2026, 11, 1),
+        "filtres": {"territoire": [html_text(value)]},
+    }
+    assert text.count("\n") == 4
