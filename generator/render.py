@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import posixpath
-import re
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -18,49 +15,15 @@ from generator import labels
 from generator.catalogue import Catalogue
 from generator.coverage import coverage
 from generator.data_inclusion.page import nature_of, source_block
-from generator.escape import Markdown, finalize, html, markdown, search_filter, text, url
+from generator.escape import Markdown, finalize, markdown, search_filter, text, url
+from generator.front_matter import front_matter
+from generator.listings import listing_front, paginate
 from generator.periods import ORDRE, bandeau, etat_offre, periode_texte
 from generator.schema import Dispositif, Fiche, Offre
 from generator.territories import Summary, summary
 
 TEMPLATES = Path(__file__).parent / "templates"
-# Local actions per listing page: beyond this, a listing goes on at `<listing>/page/2/`, … With the catalogue fed
-# by data·inclusion a territory lists thousands of actions: one page for all would weigh a megabyte on a phone.
-PAR_PAGE = 100
 MARKER = "<!-- partaj:{} -->"
-
-
-# Characters a YAML double-quoted scalar reads as line breaks (NEL, line and paragraph separators) or does not
-# accept (C1 controls, byte-order marks, lone surrogates); `json.dumps` leaves them as they are.
-_NOT_YAML = re.compile(r"[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-
-
-def _flow(value: Any) -> str:
-    """One front matter value in YAML flow style — JSON's syntax, which is YAML's too — strings escaped for
-    HTML, dates as plain YAML dates (MkDocs reads them back as dates)."""
-    if isinstance(value, str):
-        quoted = json.dumps(html(value), ensure_ascii=False)
-        return (
-            _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
-            if _NOT_YAML.search(quoted)
-            else quoted
-        )
-    if isinstance(value, bool) or value is None or isinstance(value, int | float):
-        return json.dumps(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_flow(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    raise TypeError(f"valeur d'en-tête non prévue : {value!r}")
-
-
-def _front_matter(front: dict[str, Any]) -> Markdown:
-    """The front matter of a generated page, one key per line. MkDocs' templates print its values as HTML
-    without escaping them (title, description, search filters), so every string is escaped for HTML here.
-    Written directly rather than through PyYAML's representer, which took a third of a sheet's rendering."""
-    return Markdown("".join(f"{key}: {_flow(value)}\n" for key, value in front.items()))
 
 
 class Renderer:
@@ -87,7 +50,7 @@ class Renderer:
         self.env.filters.update(
             markdown=markdown,
             url=url,
-            front_matter=_front_matter,
+            front_matter=front_matter,
             libelle=lambda value, name: catalogue.libelle(name, value),
             thematique=labels.thematique_label,
             territoire=self.territoire_nom,
@@ -300,42 +263,25 @@ class Renderer:
         perimetre: Summary | None = None,
         proposer: str | None = None,
     ) -> None:
-        """A listing at `relative`: its first PAR_PAGE local actions with the dispositifs and the introduction,
-        the next ones on numbered pages (`fiches/page/2.md` for `fiches/index.md`, `territoires/lille/page/2.md`
-        for `territoires/lille.md`), each with the same page navigation."""
-        chunks = [fiches[start : start + PAR_PAGE] for start in range(0, len(fiches), PAR_PAGE)] or [[]]
-        folder = relative.removesuffix("index.md") if relative.endswith("index.md") else relative[:-3] + "/"
-        paths = [relative] + [f"{folder}page/{n}.md" for n in range(2, len(chunks) + 1)]
-        for number, (path, chunk) in enumerate(zip(paths, chunks, strict=True), 1):
+        """A listing at `relative`: its first local actions with the dispositifs and the introduction, the next
+        ones on numbered pages (`generator/listings.py`), each with the same page navigation."""
+        for number, page in enumerate(paginate(relative, fiches), 1):
             first = number == 1
-            pages = None
-            if len(chunks) > 1:
-                here = posixpath.dirname(path)
-                shown = _shown_pages(number, len(chunks))
-                linked = {n for n in (*shown, number - 1, number + 1) if n and 1 <= n <= len(chunks)}
-                pages = {
-                    "numero": number,
-                    "total": len(chunks),
-                    "debut": (number - 1) * PAR_PAGE + 1,
-                    "fin": (number - 1) * PAR_PAGE + len(chunk),
-                    "liens": {n: posixpath.relpath(paths[n - 1], here) for n in linked},
-                    "montres": shown,
-                }
             shown_dispositifs = dispositifs if first else []
             self.write(
-                path,
+                page.path,
                 "liste.md.j2",
-                front=_listing_front(
-                    titre if first else f"{titre} — page {number}", [*chunk, *shown_dispositifs]
+                front=listing_front(
+                    titre if first else f"{titre} — page {number}", [*page.fiches, *shown_dispositifs]
                 ),
-                titre=titre if first else f"{titre} — page {number} sur {len(chunks)}",
+                titre=titre if first else f"{titre} — page {number} sur {page.pager['total']}",
                 intro=intro if first else "",
                 perimetre=perimetre if first else None,
                 proposer=proposer,
-                fiches=chunk,
+                fiches=page.fiches,
                 nombre_fiches=len(fiches),
                 dispositifs=shown_dispositifs,
-                pages=pages,
+                pages=page.pager or None,
             )
 
     def group(
@@ -374,7 +320,7 @@ class Renderer:
         self.write(
             f"{folder}/index.md",
             "index_liste.md.j2",
-            front=_listing_front(titre, [*self.fiches, *self.dispositifs]),
+            front=listing_front(titre, [*self.fiches, *self.dispositifs]),
             titre=titre,
             intro=intro,
             colonne=colonne,
@@ -423,7 +369,7 @@ class Renderer:
         self.write(
             "manques.md",
             "manques.md.j2",
-            front=_listing_front("Où sont les manques ?", self.fiches) | {"hide": ["toc"]},
+            front=listing_front("Où sont les manques ?", self.fiches) | {"hide": ["toc"]},
             **coverage(self.fiches, self.cat.territoires.values(), self.cat.today),
         )
 
@@ -435,29 +381,6 @@ def correction_link(offre: Offre, kind: str) -> str | None:
     if provenance is not None:
         return str(provenance.lien_source) if provenance.lien_source else None
     return f"/contribuer/correction/{offre.id}"
-
-
-def _shown_pages(current: int, total: int) -> list[int | None]:
-    """The page numbers a page's navigation shows: the first, the last and two either side of the current one;
-    None where numbers are left out (« … »)."""
-    wanted = sorted({1, total, *range(max(1, current - 2), min(total, current + 2) + 1)})
-    shown: list[int | None] = []
-    previous = 0
-    for number in wanted:
-        if number - previous > 1:
-            shown.append(None)
-        shown.append(number)
-        previous = number
-    return shown
-
-
-def _listing_front(title: str, items: Iterable[Offre]) -> dict[str, Any]:
-    """Front matter of a generated listing: out of the search index, dated by its most recent sheet."""
-    front: dict[str, Any] = {"title": title, "recherche": False}
-    latest = max((item.date_maj for item in items), default=None)
-    if latest is not None:
-        front["date_maj"] = latest
-    return front
 
 
 def _first_sentence(text: str) -> str:

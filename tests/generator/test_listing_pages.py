@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from generator.render import PAR_PAGE, _shown_pages
+from generator.listings import PAR_PAGE, shown_pages
 from tests.conftest import ROOT, axe_violations
 from tests.generator.conftest import VALID_STRUCTURE, build_guide, html, served
 
@@ -60,12 +60,12 @@ def _pager(page: str) -> str:
 
 
 def test_shown_page_numbers_keep_first_last_and_neighbours() -> None:
-    assert _shown_pages(1, 1) == [1]
-    assert _shown_pages(1, 3) == [1, 2, 3]
-    assert _shown_pages(3, 11) == [1, 2, 3, 4, 5, None, 11]
-    assert _shown_pages(6, 11) == [1, None, 4, 5, 6, 7, 8, None, 11]
-    assert _shown_pages(11, 11) == [1, None, 9, 10, 11]
-    assert _shown_pages(4, 7) == [1, 2, 3, 4, 5, 6, 7]
+    assert shown_pages(1, 1) == [1]
+    assert shown_pages(1, 3) == [1, 2, 3]
+    assert shown_pages(3, 11) == [1, 2, 3, 4, 5, None, 11]
+    assert shown_pages(6, 11) == [1, None, 4, 5, 6, 7, 8, None, 11]
+    assert shown_pages(11, 11) == [1, None, 9, 10, 11]
+    assert shown_pages(4, 7) == [1, 2, 3, 4, 5, 6, 7]
 
 
 @pytest.mark.parametrize("listing", ["fiches", "territoires/valenciennes", "thematiques/remobilisation"])

@@ -15,7 +15,8 @@ from generator.catalogue import load_catalogue
 from generator.content import split_front_matter
 from generator.coverage import COUVERTURE
 from generator.escape import html as html_text
-from generator.render import Renderer, _front_matter
+from generator.front_matter import front_matter
+from generator.render import Renderer
 from tests.generator.conftest import VALID_FICHE
 
 
@@ -139,7 +140,7 @@ def test_front_matter_reads_back_as_written(value: str) -> None:
         "date_maj": date(2026, 11, 1),
         "filtres": {"territoire": [value]},
     }
-    text = str(_front_matter(front))
+    text = str(front_matter(front))
     assert yaml.safe_load(text) == {
         "title": html_text(value),
         "recherche": False,
