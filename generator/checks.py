@@ -181,11 +181,16 @@ def problem_at(doc: Document, loc: Loc, message: str, severity: Severity = Sever
     return Problem(doc.path, line, col, message, severity)
 
 
+# The kinds of sheet whose name is feminine in French: « structure … inconnue », « dispositif … inconnu ».
+FEMININE = frozenset({"structure", "fiche"})
+
+
 def unknown_reference(doc: Document, loc: Loc, kind: str, value: str, known: list[str]) -> Problem:
     """Reference to an id that does not exist, with the closest existing ids as a hint."""
     close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
     hint = f" ; vouliez-vous dire {', '.join(f'« {c} »' for c in close)} ?" if close else ""
-    return problem_at(doc, loc, f"« {show_loc(loc)} » : {kind} « {value} » inconnu{hint}")
+    agreed = "inconnue" if kind in FEMININE else "inconnu"
+    return problem_at(doc, loc, f"« {show_loc(loc)} » : {kind} « {value} » {agreed}{hint}")
 
 
 def months_between(older: date, newer: date) -> int:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 from forms_backend.propositions.forms import slug
 from generator.catalogue import Catalogue
 from generator.places import normalise_name
-from generator.sheet_writer import check_sheet, dump_sheet, write_sheet
+from generator.sheet_writer import SheetProblem, check_sheet, dump_sheet, write_sheet
 
 log = logging.getLogger("partaj.propositions")
 FOLDERS = {"fiche": "fiches", "dispositif": "dispositifs"}
@@ -83,9 +84,49 @@ def prepare(
     return Prepared(files, folder, sheet_id)
 
 
+# The whole-catalogue check of a proposal takes about half a second, two with thousands of imported sheets: a
+# moderator going back to a proposal gets the answer kept for the same files on the same catalogue, that day.
+_CHECKS: OrderedDict[tuple[Any, ...], tuple[list[SheetProblem], list[str]]] = OrderedDict()
+_CHECKS_KEPT = 32
+_CHECKS_LOCK = threading.Lock()
+
+
+def catalogue_version(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the check's answer depends on in the data folder: each file's path, size and modification time."""
+    found = []
+    folders = [data_dir]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name == ".git":
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif entry.is_file():
+                    stat = entry.stat()
+                    found.append((entry.path, stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(found))
+
+
+def _checked(
+    data_dir: Path, files: dict[tuple[str, str], str], today: date
+) -> tuple[list[SheetProblem], list[str]]:
+    key = (str(data_dir), tuple(sorted(files.items())), today, catalogue_version(data_dir))
+    with _CHECKS_LOCK:
+        if key in _CHECKS:
+            _CHECKS.move_to_end(key)
+            return _CHECKS[key]
+    answer = check_sheet(data_dir, files, today)
+    with _CHECKS_LOCK:
+        _CHECKS[key] = answer
+        while len(_CHECKS) > _CHECKS_KEPT:
+            _CHECKS.popitem(last=False)
+    return answer
+
+
 def problems_of(prepared: Prepared, data_dir: Path, today: date) -> tuple[dict[str, str], list[str]]:
     """What `generator check` would say with these files: by field of the sheet, and the rest."""
-    own, elsewhere = check_sheet(data_dir, prepared.files, today)
+    own, elsewhere = _checked(data_dir, prepared.files, today)
     by_field: dict[str, str] = {}
     rest = list(elsewhere)
     for problem in own:

@@ -86,7 +86,7 @@ CASES = [
     (
         "unknown-structure",
         with_line("porteur: ma-structure\n", "porteur: mon-association\n"),
-        f"{FICHE}:11:10: « porteur » : structure « mon-association » inconnu",
+        f"{FICHE}:11:10: « porteur » : structure « mon-association » inconnue",
     ),
     (
         "unknown-dispositif",
