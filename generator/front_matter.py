@@ -38,6 +38,5 @@ def _flow(value: Any) -> str:
 
 def front_matter(front: dict[str, Any]) -> Markdown:
     """The front matter of a generated page, one key per line. MkDocs' templates print its values as HTML
-    without escaping them (title, description, search filters), so every string is escaped for HTML here.
-    Written directly rather than through PyYAML's representer, which took a third of a sheet's rendering."""
+    without escaping them (title, description, search filters), so every string is escaped for HTML here."""
     return Markdown("".join(f"{key}: {_flow(value)}\n" for key, value in front.items()))

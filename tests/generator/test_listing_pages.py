@@ -13,28 +13,18 @@ import pytest
 
 from generator.listings import PAR_PAGE, shown_pages
 from tests.conftest import ROOT, axe_violations
-from tests.generator.conftest import VALID_STRUCTURE, build_guide, html, served
+from tests.generator.conftest import VALID_FICHE, VALID_STRUCTURE, build_guide, html, served
 
 # 2.5 pages of fictional actions on Valenciennes, plus the real dispositifs.
 NOMBRE = PAR_PAGE * 2 + PAR_PAGE // 2
 
 
 def _fiche(i: int) -> str:
-    return f"""\
-id: action-fictive-{i:03d}
-nom: Action fictive {i:03d}
-description: Une action fictive pour éprouver les listes longues du guide.
-type: atelier
-thematiques: [remobilisation]
-publics: [jeunes]
-date_maj: 2026-11-01
-famille_solution: remobilisation
-territoires: [valenciennes]
-volet: reparation
-porteur: ma-structure
-courriel: contact@example.org
-exemple: true
-"""
+    """The scratch fiche of the guide's tests, renamed (the names sort as the numbers) and marked as an example."""
+    renamed = VALID_FICHE.replace("id: ma-fiche", f"id: action-fictive-{i:03d}")
+    return (
+        renamed.replace("nom: Atelier de remobilisation", f"nom: Action fictive {i:03d}") + "exemple: true\n"
+    )
 
 
 @pytest.fixture(scope="module")
