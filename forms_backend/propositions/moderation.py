@@ -134,7 +134,7 @@ async def listing(request: Request) -> Response:
     return render(request, "propositions/liste.html", context)
 
 
-def _page(
+def _render_page(
     request: Request,
     svc: Services,
     proposition: dict[str, Any],
@@ -187,6 +187,14 @@ def _page(
     return render(request, "propositions/proposition.html", context, status_code)
 
 
+async def _page(
+    request: Request, svc: Services, proposition: dict[str, Any], *args: Any, **kwargs: Any
+) -> Response:
+    """The proposal's page (`_render_page`), off the event loop: it checks the sheet with the whole catalogue
+    (half a second, two with thousands of imported sheets), which would hold every other request meanwhile."""
+    return await run_in_threadpool(_render_page, request, svc, proposition, *args, **kwargs)
+
+
 def _cleaned(values: dict[str, Any], kind: str, svc: Services) -> dict[str, Any]:
     submitted = {k: v if isinstance(v, list) else [v] for k, v in values.items()}
     result = validate(_sheet_form(svc, kind), submitted, today_in(svc.settings.tz))
@@ -199,7 +207,7 @@ async def page(request: Request) -> Response:
     `generator check` would find next to their fields; accept, refuse, ask."""
     svc, proposition = await _load(request)
     await log_audit(request, AuditAction.PROPOSITION_CONSULTEE, proposition["reference"], AuditResult.SUCCES)
-    return await run_in_threadpool(_page, request, svc, proposition)
+    return await _page(request, svc, proposition)
 
 
 def _notify(svc: Services, proposition: dict[str, Any], statut: str, message: str) -> BackgroundTask | None:
@@ -235,7 +243,7 @@ async def accept(request: Request) -> Response:
     today = today_in(svc.settings.tz)
     data_dir = Path(svc.settings.data_dir)
     if proposition["statut"] not in db.OPEN:
-        return await run_in_threadpool(_page, request, svc, proposition, status_code=409)
+        return await _page(request, svc, proposition, status_code=409)
     if proposition["genre"] == "rien-a-changer":
         sheet = _base(svc, proposition)
         values = None
@@ -247,14 +255,14 @@ async def accept(request: Request) -> Response:
         if result.cleaned is not None:
             errors.update(check_model(sheet, kind, svc.catalogue, today))
         if errors:
-            return await run_in_threadpool(_page, request, svc, proposition, values, errors, [], 422)
+            return await _page(request, svc, proposition, values, errors, [], 422)
     prepared = publish.prepare(proposition, sheet, svc.catalogue, data_dir, today)
     errors, other = await run_in_threadpool(publish.problems_of, prepared, data_dir, today)
     if errors or other:
         await log_audit(
             request, AuditAction.PROPOSITION_ACCEPTEE, proposition["reference"], AuditResult.REFUSE
         )
-        return await run_in_threadpool(_page, request, svc, proposition, values, errors, other, 422)
+        return await _page(request, svc, proposition, values, errors, other, 422)
     paths = await run_in_threadpool(publish.write, prepared, data_dir)
     relative = f"{prepared.folder}/{prepared.sheet_id}.yaml"
     try:
@@ -271,7 +279,7 @@ async def accept(request: Request) -> Response:
             )
         )
     except TrackingError:
-        return await run_in_threadpool(_page, request, svc, proposition, status_code=409)
+        return await _page(request, svc, proposition, status_code=409)
     message = f"{proposition['reference']} : {PROPOSITION_GENRES[proposition['genre']].lower()} acceptée ({relative})"
     await run_in_threadpool(publish.commit, paths, data_dir, user.email, message)
     await log_audit(
@@ -295,9 +303,7 @@ async def _answer(request: Request, statut: str, action: AuditAction) -> Respons
     message, error = clean_text((params.get("message") or [""])[0], multiline=True)
     if error or not message or len(message) > MESSAGE_MAX:
         problem = error or (MESSAGE_REQUIRED if not message else f"{MESSAGE_MAX} caractères au maximum.")
-        return await run_in_threadpool(
-            _page, request, svc, proposition, status_code=422, message_errors={statut: problem}
-        )
+        return await _page(request, svc, proposition, status_code=422, message_errors={statut: problem})
     try:
         await svc.store.write(
             partial(
@@ -311,7 +317,7 @@ async def _answer(request: Request, statut: str, action: AuditAction) -> Respons
             )
         )
     except TrackingError:
-        return await run_in_threadpool(_page, request, svc, proposition, status_code=409)
+        return await _page(request, svc, proposition, status_code=409)
     await log_audit(request, action, proposition["reference"], AuditResult.SUCCES)
     response = _done(proposition, statut)
     response.background = _notify(svc, proposition, statut, message)
