@@ -83,8 +83,6 @@ class IndexWorker:
 
     def start_writing(self, bundle: Path) -> None:
         """Ask for the search bundle in `bundle` once every page is indexed (the caller works meanwhile)."""
-        if self.finished:
-            return
         self.finished = True
         with contextlib.suppress(BrokenPipeError, OSError):
             self.pages.send(("write", str(bundle)))

@@ -1,5 +1,5 @@
-"""Listings: their front matter, and long ones over numbered pages. With the catalogue fed by data·inclusion a territory lists thousands of
-actions, and one page for all would weigh a megabyte on a phone."""
+"""Listings: their front matter, and long ones over numbered pages. With the catalogue fed by data·inclusion a
+territory lists thousands of actions, and one page for all would weigh a megabyte on a phone."""
 
 from __future__ import annotations
 

@@ -2,9 +2,8 @@
 
 Each page whose Markdown MkDocs has converted is handed to `pagefind --service` (another process), so the second
 core indexes page N while MkDocs converts page N+1; the bundle is written while MkDocs fills the theme's
-templates. The service protocol is base64 JSON
-messages separated by commas. (The `pagefind` Python package speaks it too, but polls for every answer with a
-0.1 s sleep: 100 s for 1 000 pages.)
+templates. The service protocol is base64 JSON messages separated by commas. (The `pagefind` Python package
+speaks it too, but polls for every answer with a 0.1 s sleep: 100 s for 1 000 pages.)
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import subprocess
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pagefind_bin import get_executable
@@ -117,12 +116,14 @@ class PagefindService:
         for message_id in self.added:
             self.wait(message_id)
         answer = self.wait(self.send({"type": "GetFiles", "index_id": self.index_id}))
-        root = bundle.resolve()
-        files = {(root / item["path"]).resolve(): item["content"] for item in answer["files"]}
+        files: dict[Path, str] = {}
+        for item in answer["files"]:
+            relative = PurePosixPath(item["path"])
+            if relative.is_absolute() or ".." in relative.parts:
+                raise BuildError(f"Pagefind : fichier hors du dossier de l'index ({relative})")
+            files[bundle / relative] = item["content"]
         try:
             for folder in sorted({path.parent for path in files}):
-                if not folder.is_relative_to(root):
-                    raise BuildError(f"Pagefind : fichier hors du dossier de l'index ({folder})")
                 folder.mkdir(parents=True, exist_ok=True)
             for path, content in files.items():
                 path.write_bytes(base64.b64decode(content))

@@ -4,6 +4,7 @@ background with its state shown to the moderators (« en ligne », « publicatio
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -91,8 +92,9 @@ _CHECKS_KEPT = 32
 _CHECKS_LOCK = threading.Lock()
 
 
-def catalogue_version(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """What the check's answer depends on in the data folder: each file's path, size and modification time."""
+def catalogue_version(data_dir: Path) -> str:
+    """What the check's answer depends on in the data folder, as a digest of each file's path, size and
+    modification time (a key of a few bytes rather than thousands of entries kept 32 times)."""
     found = []
     folders = [data_dir]
     while folders:
@@ -105,7 +107,7 @@ def catalogue_version(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
                 elif entry.is_file():
                     stat = entry.stat()
                     found.append((entry.path, stat.st_size, stat.st_mtime_ns))
-    return tuple(sorted(found))
+    return hashlib.sha256(repr(sorted(found)).encode("utf-8")).hexdigest()
 
 
 def _checked(

@@ -10,6 +10,7 @@ import pytest
 from generator.catalogue import load_catalogue
 from generator.errors import BuildError
 from generator.index_worker import IndexWorker
+from generator.search_index import PagefindService
 from tests.conftest import ROOT
 
 PAGE = (
@@ -46,3 +47,17 @@ def test_an_index_that_cannot_be_written_fails_the_build(tmp_path: Path) -> None
     finally:
         worker.close()
     assert not worker.process.is_alive()
+
+
+@pytest.mark.parametrize("path", ["../ailleurs.js", "/tmp/absolu.js", "fragment/../../ailleurs.js"])
+def test_a_bundle_file_outside_its_folder_is_refused(tmp_path: Path, path: str) -> None:
+    # The bundle's files come from Pagefind's answer and are written by the build: none may leave its folder.
+    service = PagefindService.__new__(PagefindService)
+    service.added, service.index_id = [], 0
+    service.send = lambda payload: 1  # type: ignore[method-assign]
+    answer = {"files": [{"path": "pagefind.js", "content": "eA=="}, {"path": path, "content": "eA=="}]}
+    service.wait = lambda message_id: answer  # type: ignore[method-assign]
+    with pytest.raises(BuildError, match="hors du dossier de l'index"):
+        service.write(tmp_path / "pagefind")
+    assert not (tmp_path / "ailleurs.js").exists()
+    assert not (tmp_path / "pagefind").exists()

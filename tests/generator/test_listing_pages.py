@@ -1,4 +1,4 @@
-"""Long listings go on over numbered pages (`generator/render.py`, PAR_PAGE actions each): every action is on
+"""Long listings go on over numbered pages (`generator/listings.py`, PAR_PAGE actions each): every action is on
 exactly one page, the navigation between pages works by link, keyboard and phone, and the first page keeps the
 introduction and the dispositifs."""
 
